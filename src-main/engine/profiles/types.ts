@@ -1,0 +1,75 @@
+export type CcRule = 'unchanged' | 0 | 3
+
+export interface KvmSwitches {
+  pqapHandler: boolean
+  hookCheckedFirst: boolean
+  fcNot3: 'op' | 'warn+op' | 'pr_warn+op'
+  noHookResult: 'op' | 'rc01'
+  noHookCc: 'unchanged' | 3
+  noHookPlacement: 'hi'
+  hookSuccessCc: 'unchanged' | 0
+  hookErrorCc: 'unchanged' | 3
+  reservedBitsCheck: boolean
+  tBitApftCheck: boolean
+  apxaMask: null | 0x30f0 | 0xc0f0
+  fac65Gating: 'never' | 'host65' | 'host65+aiv'
+  fac65MissingResult: 'spec' | 'op'
+  moduleRefcount: 'none' | 'try_module_get' | 'rwsem'
+}
+
+export interface VfioApSwitches {
+  queueLookup: 'none' | 'vfioap-any' | 'mdev-list' | 'assigned+bound' | 'linked-hash'
+  noMdevResult: 'rc01' | 'op'
+  untiedQueueRc: null | 0x03
+  mdevWithoutKvmRc01: boolean
+  nibValidation: 'none' | 'memslot' | 'memslot+nonzero' | 'memslot+nonzero+pvShared'
+  pinErrorMapping: 'einval-e2big-only' | 'any'
+  gisaDesignation: 'next_alert' | 'origin'
+  giscFailureRc: null | 0x08 | 0x06
+  giscFailureUnpins: boolean
+  hostRcRewrite: null | { from: number; to: number }
+  hostAqicStatus: 'real' | 'zeros'
+  hookPlacement: 'hi' | 'lo'
+  disablePath: 'aqic-free' | 'aqic-free-if-rc0' | 'aqic-poll-tapq' | 'retry-loop'
+  rc07GiscFirst: boolean
+  dynamicMatrix: boolean
+  irqDisableAfterReset: boolean
+  driverLock: 'matrix_dev->lock' | 'matrix_dev->mdevs_lock'
+  pinApi: 'pfn' | 'iova'
+}
+
+export interface KernelProfile {
+  kind: 'kernel'
+  id: string
+  label: string
+  date: string
+  dateApprox: boolean
+  represents: string
+  /** How a trace `ref` names this profile, e.g. `linux v5.3`. */
+  refName: string
+  sources: string[]
+  kvm: KvmSwitches
+  vfioAp: VfioApSwitches
+}
+
+export type ApFeature = 'ap' | 'apqci' | 'apft' | 'apqi' | 'appv' | 'appvi'
+
+export interface QemuProfile {
+  kind: 'qemu'
+  id: string
+  label: string
+  date: string
+  dateApprox: boolean
+  represents: string
+  refName: string
+  sources: string[]
+  /** CPU-model features this QEMU knows (it rejects others as unknown properties). */
+  features: readonly ApFeature[]
+  vfioApDevice: boolean
+  hotplug: boolean
+  requestIrq: boolean
+  configChangeNotification: boolean
+  iommufd: boolean
+}
+
+export type Profile = KernelProfile | QemuProfile
