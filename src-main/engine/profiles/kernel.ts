@@ -34,6 +34,7 @@ const NO_HANDLER_KVM: KvmSwitches = {
 }
 
 const NO_HOOK_VFIO_AP: VfioApSwitches = {
+  hookRegistration: 'mdev-open',
   queueLookup: 'none',
   noMdevResult: 'rc01',
   untiedQueueRc: null,
@@ -91,6 +92,7 @@ export const AQIC_V3 = profile(
     fac65Gating: 'host65',
   },
   {
+    hookRegistration: 'module-load',
     queueLookup: 'vfioap-any',
     untiedQueueRc: 0x03,
     hostRcRewrite: { from: 0x08, to: 0x07 },
@@ -132,7 +134,12 @@ export const AQIC_V5 = profile(
   },
   AQIC_V4,
   { moduleRefcount: 'try_module_get' },
-  { noMdevResult: 'rc01', hostRcRewrite: { from: 0x08, to: 0x06 }, disablePath: 'aqic-free-if-rc0' },
+  {
+    hookRegistration: 'mdev-open',
+    noMdevResult: 'rc01',
+    hostRcRewrite: { from: 0x08, to: 0x06 },
+    disablePath: 'aqic-free-if-rc0',
+  },
 )
 
 export const AQIC_V5_ALT = profile(

@@ -18,6 +18,8 @@ export interface KvmSwitches {
 }
 
 export interface VfioApSwitches {
+  /** When the PQAP hook exists for a VM: whenever vfio_ap is loaded (v3/v4, inferred) or while an mdev is open for it. */
+  hookRegistration: 'module-load' | 'mdev-open'
   queueLookup: 'none' | 'vfioap-any' | 'mdev-list' | 'assigned+bound' | 'linked-hash'
   noMdevResult: 'rc01' | 'op'
   untiedQueueRc: null | 0x03
