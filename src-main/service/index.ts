@@ -1,5 +1,7 @@
 import type { z } from 'zod'
 import { KERNEL_PROFILES, QEMU_PROFILES, findProfile } from '../engine/profiles'
+import { BUILTIN_MATRICES, builtinMatrix, formatMatrix, runMatrix, type MatrixFormat } from '../engine'
+import { probe } from './probe'
 import {
   OPERATION_NAMES,
   type LabApi,
@@ -34,6 +36,18 @@ export function createLabService(): LabService {
       const p = findProfile(id)
       if (!p) throw new LabError('not-found', `no kernel or QEMU profile named '${id}'`, 'id')
       return p
+    },
+    probe: async (req) => probe(req),
+    listMatrices: async () => BUILTIN_MATRICES.map(({ name, title, description }) => ({ name, title, description })),
+    compare: async ({ matrix }) => {
+      const name = matrix.startsWith('builtin:') ? matrix.slice('builtin:'.length) : matrix
+      const m = builtinMatrix(name)
+      if (!m)
+        throw new LabError('not-found', `no built-in matrix '${name}' (built-ins: ${BUILTIN_MATRICES.map((b) => b.name).join(', ')})`, 'matrix')
+      const result = runMatrix(m)
+      const formats: MatrixFormat[] = ['text', 'md', 'csv', 'json']
+      const exports = Object.fromEntries(formats.map((f) => [f, formatMatrix(result, f)])) as Record<MatrixFormat, string>
+      return { result, exports }
     },
   }
 

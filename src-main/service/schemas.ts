@@ -1,7 +1,61 @@
 import { z } from 'zod'
 import type { OperationName } from '../../src-preload/contract'
 
+const id = z.string().min(1).max(64)
+const register = z.union([z.string().max(40), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+const feature = z.boolean().optional()
+
+export const probeRequest = z.strictObject({
+  kernel: id,
+  qemu: id,
+  insn: z.string().min(1).max(400),
+  cpu: z
+    .strictObject({
+      model: z.string().min(1).max(32).optional(),
+      features: z
+        .strictObject({ ap: feature, apqci: feature, apft: feature, apqi: feature, appv: feature, appvi: feature })
+        .optional(),
+    })
+    .optional(),
+  vfio: z.enum(['none', 'loaded', 'mdev']).optional(),
+  psw: z.enum(['problem', 'supervisor']).optional(),
+  ccBefore: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
+  gisa: z.boolean().optional(),
+  nested: z.boolean().optional(),
+  mode: z.enum(['kernel-faithful', 'architecture-faithful']).optional(),
+  host: z
+    .strictObject({
+      apInstructions: z.boolean().optional(),
+      aiv: z.boolean().optional(),
+      apxa: z.boolean().optional(),
+      facilities: z
+        .strictObject({ '12': feature, '15': feature, '65': feature, '76': feature })
+        .optional(),
+    })
+    .optional(),
+  faults: z
+    .strictObject({
+      moduleGetFails: z.boolean().optional(),
+      pinErrno: z.enum(['EINVAL', 'E2BIG', 'EFAULT', 'ENOMEM', 'EPERM']).nullable().optional(),
+      giscRegisterFails: z.boolean().optional(),
+    })
+    .optional(),
+  queue: z
+    .strictObject({
+      irqEnabled: z.boolean().optional(),
+      state: z.enum(['online', 'checkstopped', 'deconfigured']).optional(),
+      resetInProgress: z.boolean().optional(),
+      assigned: z.boolean().optional(),
+    })
+    .optional(),
+  regs: z.record(z.string().regex(/^r(1[0-5]|[0-9])$/, 'register names are r0..r15'), register).optional(),
+  trace: z.boolean().optional(),
+})
+
 export const OPERATION_SCHEMAS = {
   listProfiles: z.undefined(),
-  getProfile: z.strictObject({ id: z.string().min(1).max(64) }),
+  getProfile: z.strictObject({ id }),
+  probe: probeRequest,
+  listMatrices: z.undefined(),
+  compare: z.strictObject({ matrix: z.string().min(1).max(200) }),
 } satisfies Record<OperationName, z.ZodType>
