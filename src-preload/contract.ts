@@ -4,8 +4,10 @@ import type { KernelProfile, QemuProfile, ApFeature } from '../src-main/engine/p
 import type { ProbeResult } from '../src-main/engine/probe'
 import type { MatrixResult } from '../src-main/engine/matrix'
 import type { MatrixFormat } from '../src-main/engine/matrix-format'
+import type { RunResults } from '../src-main/engine/lab'
+import type { SessionInput } from '../src-main/engine/session'
 
-export type { KernelProfile, QemuProfile, ApFeature, ProbeResult, MatrixResult, MatrixFormat }
+export type { KernelProfile, QemuProfile, ApFeature, ProbeResult, MatrixResult, MatrixFormat, RunResults, SessionInput }
 export type { StepResult, StatusDecoded } from '../src-main/engine/results'
 export type { TraceRecord } from '../src-main/engine/trace'
 
@@ -52,11 +54,13 @@ export interface LabOperations {
   probe: { req: ProbeRequest; res: ProbeResult }
   listMatrices: { req: void; res: MatrixSummary[] }
   compare: { req: { matrix: string }; res: CompareResponse }
+  listExamples: { req: void; res: { name: string; description: string; session: SessionInput }[] }
+  runSession: { req: { session: string | SessionInput; trace?: boolean }; res: RunResults }
 }
 
 export type OperationName = keyof LabOperations
 
-export const OPERATION_NAMES = ['listProfiles', 'getProfile', 'probe', 'listMatrices', 'compare'] as const satisfies readonly OperationName[]
+export const OPERATION_NAMES = ['listProfiles', 'getProfile', 'probe', 'listMatrices', 'compare', 'listExamples', 'runSession'] as const satisfies readonly OperationName[]
 
 export type LabApi = {
   [K in OperationName]: LabOperations[K]['req'] extends void

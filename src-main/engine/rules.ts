@@ -127,7 +127,7 @@ export const RULES = {
     file: 'arch/s390/include/asm/ap.h',
     fn: 'ap_aqic',
     quirk: 'Q5',
-  },
+  } as RuleDef,
   'vfio_ap.irq.enabled': vfio('host RC 0x00: previous NIB/GISC released, new NIB and ISC saved', 'vfio_ap_irq_enable'),
   'vfio_ap.irq.rc07': vfio('host RC 0x07: old configuration kept; new GISC unregistered and NIB unpinned{order}', 'vfio_ap_irq_enable'),
   'vfio_ap.irq.enable-error': vfio('host RC 0x{rc}: warning logged, disable path run; the new pin and GISC stay registered (host leak)', 'vfio_ap_irq_enable', 'Q9'),
@@ -146,8 +146,11 @@ export const RULES = {
   'qemu.vfio-ap.no-bus': qemu('-device vfio-ap needs the ap-bus, which exists only with the ap feature', 's390_init_ap', 'hw/s390x/ap-bridge.c'),
   'qemu.vfio-ap.no-device': qemu('this QEMU has no vfio-ap device', 'device_add', 'hw/vfio/ap.c'),
 
-  // Lab
-  'lab.reset.irq-freed': { layer: 'lab', text: 'queue reset freed the NIB pin and GISC registration', file: OPS, fn: 'vfio_ap_mdev_reset_queue' } as RuleDef,
+  // Lab (the scheduler and host events; not an instruction outcome of the stack)
+  'lab.reset.irq-freed': { layer: 'lab', text: 'queue {apqn} reset by vfio_ap; its NIB pin and GISC registration freed', file: OPS, fn: 'vfio_ap_mdev_reset_queue' } as RuleDef,
+  'lab.wait.irq': { layer: 'lab', text: 'adapter interruption on ISC {isc} delivered to the vCPU after {waitedUs} µs', file: 'product.md §5', fn: 'wait' } as RuleDef,
+  'lab.wait.timeout': { layer: 'lab', text: 'no adapter interruption{isc} within {timeoutUs} µs', file: 'product.md §5', fn: 'wait' } as RuleDef,
+  'lab.guest.stopped': { layer: 'lab', text: 'guest is stopped; the step does not run', file: 'product.md §4', fn: 'events' } as RuleDef,
 } satisfies Record<string, RuleDef>
 
 export type RuleId = keyof typeof RULES

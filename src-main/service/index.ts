@@ -2,6 +2,9 @@ import type { z } from 'zod'
 import { KERNEL_PROFILES, QEMU_PROFILES, findProfile } from '../engine/profiles'
 import { BUILTIN_MATRICES, builtinMatrix, formatMatrix, runMatrix, type MatrixFormat } from '../engine'
 import { probe } from './probe'
+import { run } from './run'
+import { EXAMPLE_SESSIONS } from '../engine/examples'
+import type { SessionInput } from '../engine/session'
 import {
   OPERATION_NAMES,
   type LabApi,
@@ -49,6 +52,8 @@ export function createLabService(): LabService {
       const exports = Object.fromEntries(formats.map((f) => [f, formatMatrix(result, f)])) as Record<MatrixFormat, string>
       return { result, exports }
     },
+    listExamples: async () => EXAMPLE_SESSIONS.map((s) => ({ name: s.name, description: s.description ?? '', session: s })),
+    runSession: async ({ session, trace }) => run(session as string | SessionInput, { trace: trace ?? true }),
   }
 
   async function call(op: string, payload: unknown): Promise<unknown> {

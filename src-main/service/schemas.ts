@@ -58,4 +58,7 @@ export const OPERATION_SCHEMAS = {
   probe: probeRequest,
   listMatrices: z.undefined(),
   compare: z.strictObject({ matrix: z.string().min(1).max(200) }),
+  listExamples: z.undefined(),
+  // The session document itself is validated by the engine's session schema, which names the field.
+  runSession: z.strictObject({ session: z.union([z.string().min(1).max(200), z.record(z.string(), z.unknown())]), trace: z.boolean().optional() }),
 } satisfies Record<OperationName, z.ZodType>

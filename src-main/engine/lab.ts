@@ -1,0 +1,425 @@
+// Runs a lab session: guests' vCPUs execute their programs on a virtual clock (µs), cards
+// reply after their latency, replies raise adapter interruptions, and timed events change the
+// host. A seeded scheduler orders vCPUs that are ready at the same time, so a run is a pure
+// function of the session.
+import { APQN_MASK, formatApqn, parseApqn } from './arch'
+import { advanceQueue, resetQueue, writeGuestBytes } from './apbus'
+import { parseInsnText, type RegLoad } from './insn-text'
+import { buildLab, contextFor, execute, type GuestInstance, type LabMachine } from './machine'
+import { assign, attachGuest, detachGuest, unassign, type AssignKind, type MatrixChange } from './mdev-matrix'
+import type { ApQueue, Host, HostLogEntry, Vm } from './model'
+import type { Insn } from './outcome'
+import { lo, parse64, setGpr, type Vcpu } from './regs'
+import { buildStepResult, operandRegisters, snapshotRegs, type StepResult } from './results'
+import type { Session, SessionEvent, Step } from './session'
+import { makeRecord, type TraceRecord } from './trace'
+
+export const RESULTS_FORMAT = 'aplab/results@1'
+/** Virtual time one executed step costs a vCPU (project default). */
+export const STEP_COST_US = 1
+
+export interface VcpuResults {
+  steps: StepResult[]
+}
+
+export interface GuestResults {
+  name: string
+  qemu: string
+  started: boolean
+  startError: string | null
+  warnings: string[]
+  vcpus: VcpuResults[]
+}
+
+export interface EventResult {
+  index: number
+  atUs: number
+  do: string
+  applied: boolean
+  errno: string | null
+  reason: string
+}
+
+export interface RunResults {
+  format: typeof RESULTS_FORMAT
+  session: string
+  runId: string
+  seed: number
+  kernel: string
+  guests: GuestResults[]
+  events: EventResult[]
+  hostLog: HostLogEntry[]
+  endUs: number
+  counts: { steps: number; instructions: number; interrupts: number }
+}
+
+export interface RunOptions {
+  runId?: string
+  trace?: boolean
+  /** Called for every step as it completes, in execution order (for streaming into a store). */
+  onStep?: (guest: number, vcpu: number, step: StepResult) => void
+  /** Keep steps in the returned document (default true); false for long streamed runs. */
+  keepSteps?: boolean
+  /** Stop after this many executed steps (a guard for runaway programs). */
+  maxSteps?: number
+}
+
+interface Runner {
+  guest: number
+  vcpu: number
+  vm: Vm
+  cpu: Vcpu
+  program: Step[]
+  pc: number
+  readyUs: number
+  wait: { isc: number | null; deadline: number; since: number; index: number } | null
+  poll: { count: number } | null
+}
+
+/** xorshift32, seeded from the session: the tie-break order of vCPUs ready at the same time. */
+function prng(seed: number): () => number {
+  let x = seed >>> 0 || 0x9e3779b9
+  return () => {
+    x ^= x << 13
+    x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    return x
+  }
+}
+
+export function labFromSession(session: Session): LabMachine {
+  const h = session.host
+  const lab = buildLab(
+    {
+      kernel: h.kernel,
+      mode: session.mode,
+      apInstructions: h.apInstructions,
+      facilities: { ...(h.facilities as Record<string, boolean>) },
+      aiv: h.aiv,
+      apxa: h.apxa,
+      vfioAp: h.vfioAp,
+      ...(h.apmask !== undefined ? { apmask: parseMask(h.apmask, 'host.apmask') } : {}),
+      ...(h.aqmask !== undefined ? { aqmask: parseMask(h.aqmask, 'host.aqmask') } : {}),
+      adapters: h.adapters.map((a) => ({ ...a, controlDomains: a.controlDomains ?? a.domains })),
+      resetWindowUs: h.resetWindowUs,
+    },
+    session.mdevs,
+    session.guests.map((g) => {
+      const { model, ...features } = g.cpu
+      return { name: g.name, qemu: g.qemu, cpu: { model, features }, mdev: g.mdev, gisa: g.gisa, memoryMiB: g.memoryMiB, nested: g.nested, vcpus: g.vcpus.length }
+    }),
+  )
+  return lab
+}
+
+/** apmask/aqmask in both notations the kernel accepts: an absolute 0x… bitmap (bit 0 leftmost) or a "+5,-0x10" list. */
+export function parseMask(text: string, field: string): Uint8Array {
+  const m = new Uint8Array(32).fill(0xff)
+  const t = text.trim()
+  if (/^0x[0-9a-fA-F]+$/.test(t)) {
+    const hex = t.slice(2).padEnd(64, '0')
+    if (hex.length > 64) throw new Error(`${field}: more than 256 bits`)
+    for (let i = 0; i < 32; i++) m[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+    return m
+  }
+  for (const part of t.split(',').filter(Boolean)) {
+    const mm = /^([+-])(0x[0-9a-fA-F]+|[0-9]+)$/.exec(part.trim())
+    if (!mm) throw new Error(`${field}: cannot read '${part}' (expected 0x… or a list like +5,-0x10)`)
+    const id = Number(mm[2])
+    if (id > 255) throw new Error(`${field}: ${id} is above 255`)
+    if (mm[1] === '+') m[id >>> 3] = m[id >>> 3]! | (0x80 >>> (id & 7))
+    else m[id >>> 3] = m[id >>> 3]! & ~(0x80 >>> (id & 7))
+  }
+  return m
+}
+
+function loadRegs(cpu: Vcpu, regs: Record<number, RegLoad>): void {
+  for (const [r, v] of Object.entries(regs)) setGpr(cpu, Number(r), v.hi >>> 0, v.lo >>> 0)
+}
+
+function stepInsn(step: Step, cpu: Vcpu): Insn | null {
+  if ('insn' in step) return { name: step.insn, r1: step.r1 ?? 0, r2: step.r2 ?? 0 }
+  if ('text' in step) {
+    const p = parseInsnText(step.text)
+    loadRegs(cpu, p.regs)
+    return p.insn
+  }
+  if ('aqic' in step) {
+    const nib = step.nib === undefined ? '0x2000' : String(step.nib)
+    const p = parseInsnText(`pqap aqic ${step.aqic} ir=${step.ir === false ? 0 : 1} isc=${step.isc ?? 6} nib=${nib}`)
+    loadRegs(cpu, p.regs)
+    return p.insn
+  }
+  return null
+}
+
+function conditionHolds(cond: string, s: StepResult): boolean {
+  const m = /^(I|R|E|F|rc|cc)\s*(==|!=)\s*(0x[0-9a-fA-F]+|[0-9]+)$/.exec(cond)!
+  const want = Number(m[3])
+  const have = m[1] === 'cc' ? s.cc : m[1] === 'rc' ? (s.status?.rc ?? null) : s.status ? s.status[m[1] as 'I' | 'R' | 'E' | 'F'] : null
+  if (have === null) return false
+  return m[2] === '==' ? have === want : have !== want
+}
+
+export function runSession(session: Session, opts: RunOptions = {}): RunResults {
+  const lab = labFromSession(session)
+  const { host } = lab
+  const trace = opts.trace ?? true
+  const keep = opts.keepSteps ?? true
+  const random = prng(session.seed)
+  const guests: GuestResults[] = lab.guests.map((g, gi) => ({
+    name: g.name,
+    qemu: g.qemu.id,
+    started: g.started,
+    startError: g.startError,
+    warnings: g.warnings,
+    vcpus: session.guests[gi]!.vcpus.map(() => ({ steps: [] })),
+  }))
+  const runners: Runner[] = []
+  lab.guests.forEach((g, gi) => {
+    if (!g.vm) return
+    session.guests[gi]!.vcpus.forEach((v, vi) => {
+      runners.push({ guest: gi, vcpu: vi, vm: g.vm!, cpu: g.vm!.vcpus[vi]!, program: v.program, pc: 0, readyUs: 0, wait: null, poll: null })
+    })
+  })
+  const events = session.events.map((e, index) => ({ e, index })).sort((a, b) => a.e.atUs - b.e.atUs || a.index - b.index)
+  let nextEvent = 0
+  const eventResults: EventResult[] = []
+  const counts = { steps: 0, instructions: 0, interrupts: 0 }
+  const maxSteps = opts.maxSteps ?? 10_000_000
+  const stopped = new Set<number>()
+  const busy = new Set<ApQueue>()
+
+  const emit = (r: Runner, step: StepResult) => {
+    counts.steps++
+    if (keep) guests[r.guest]!.vcpus[r.vcpu]!.steps.push(step)
+    opts.onStep?.(r.guest, r.vcpu, step)
+  }
+
+  const advanceAll = () => {
+    for (const q of busy) {
+      advanceQueue(null, host, q)
+      if (q.requests.length === 0) busy.delete(q)
+    }
+  }
+
+  const nextDue = () => {
+    let t = Infinity
+    for (const q of busy) if (q.requests.length > 0) t = Math.min(t, q.requests[0]!.dueUs)
+    return t
+  }
+
+  const applyEvent = (ev: SessionEvent, index: number) => {
+    const res = applyHostEvent(lab, session, ev, stopped, trace)
+    eventResults.push({ index, atUs: ev.atUs, do: ev.do, applied: res.ok, errno: res.errno, reason: res.reason })
+  }
+
+  for (;;) {
+    const ready: Runner[] = []
+    let earliest = Infinity
+    for (const r of runners) {
+      if (r.pc >= r.program.length || stopped.has(r.guest)) continue
+      if (r.readyUs < earliest) {
+        earliest = r.readyUs
+        ready.length = 0
+      }
+      if (r.readyUs === earliest) ready.push(r)
+    }
+    const best = ready.length === 0 ? null : ready.length === 1 ? ready[0]! : ready[random() % ready.length]!
+    const eventAt = nextEvent < events.length ? events[nextEvent]!.e.atUs : Infinity
+    const runAt = best ? best.readyUs : Infinity
+    const dueAt = nextDue()
+    const now = Math.min(eventAt, runAt, dueAt)
+    if (now === Infinity) break
+    if (now > host.nowUs) host.nowUs = now
+    advanceAll()
+    if (eventAt <= now) {
+      const { e, index } = events[nextEvent++]!
+      applyEvent(e, index)
+      continue
+    }
+    if (!best || runAt > now) continue
+    if (counts.steps >= maxSteps) break
+    runStep(best)
+  }
+
+  function runStep(r: Runner) {
+    const step = r.program[r.pc]!
+    const cpu = r.cpu
+    if (r.wait) {
+      const gisa = r.vm.gisa
+      const mask = r.wait.isc === null ? 0xff : 1 << (7 - r.wait.isc)
+      const pending = gisa ? gisa.ipm & mask : 0
+      if (pending) {
+        const isc = 7 - Math.floor(Math.log2(pending & -pending))
+        gisa!.ipm &= ~(1 << (7 - isc))
+        counts.interrupts++
+        emit(r, labStep(r.wait.index, host, 'lab.wait.irq', { isc, waitedUs: host.nowUs - r.wait.since }, r, trace))
+        finish(r)
+      } else if (host.nowUs >= r.wait.deadline) {
+        emit(r, labStep(r.wait.index, host, 'lab.wait.timeout', { isc: r.wait.isc === null ? '' : ` on ISC ${r.wait.isc}`, timeoutUs: r.wait.deadline - r.wait.since }, r, trace))
+        finish(r)
+      } else {
+        r.readyUs = Math.min(r.wait.deadline, nextInterestingTime(host, busy, r.wait.deadline))
+        if (r.readyUs <= host.nowUs) r.readyUs = host.nowUs + 1
+      }
+      return
+    }
+    if ('set' in step) {
+      for (const [name, value] of Object.entries(step.set)) {
+        const v = parse64(value)
+        if (!('error' in v)) setGpr(cpu, Number(name.slice(1)), v.hi, v.lo)
+      }
+      return finish(r)
+    }
+    if ('psw' in step) {
+      cpu.psw.problem = step.psw === 'problem'
+      return finish(r)
+    }
+    if ('cc' in step) {
+      cpu.psw.cc = step.cc
+      return finish(r)
+    }
+    if ('write' in step) {
+      const a = parse64(step.write.addr)
+      const bytes = step.write.bytes.match(/../g)?.map((h) => parseInt(h, 16)) ?? []
+      if (!('error' in a) && a.hi === 0 && a.lo + bytes.length <= r.vm.memorySize) writeGuestBytes(r.vm, a.lo, bytes)
+      return finish(r)
+    }
+    if ('sleepUs' in step) {
+      r.pc++
+      r.readyUs = host.nowUs + step.sleepUs
+      return
+    }
+    if ('wait' in step) {
+      r.wait = { isc: step.isc ?? null, deadline: host.nowUs + (step.timeoutUs ?? 1_000_000), since: host.nowUs, index: r.pc }
+      r.readyUs = host.nowUs
+      return
+    }
+    if ('poll' in step) {
+      const result = executeInsnStep(r, step.poll)
+      r.poll = { count: (r.poll?.count ?? 0) + 1 }
+      if (conditionHolds(step.until, result) || r.poll.count >= (step.max ?? 100)) {
+        emit(r, result)
+        r.poll = null
+        return finish(r)
+      }
+      r.readyUs = host.nowUs + (step.everyUs ?? 20_000)
+      return
+    }
+    emit(r, executeInsnStep(r, step))
+    finish(r)
+  }
+
+  function executeInsnStep(r: Runner, step: Step): StepResult {
+    const cpu = r.cpu
+    const t: TraceRecord[] | null = trace ? [] : null
+    const insn = stepInsn(step, cpu)!
+    const ctx = contextFor(host, r.vm, r.vcpu, t)
+    const regsIn = snapshotRegs(cpu, operandRegisters(insn))
+    const r0lo = lo(cpu, 0)
+    const atUs = host.nowUs
+    const outcome = execute(ctx, insn)
+    counts.instructions++
+    if (insn.name === 'NQAP' && outcome.pgm === 0) {
+      const q = host.queues.get(r0lo & APQN_MASK)
+      if (q && q.requests.length > 0) busy.add(q)
+    }
+    if (outcome.pgm === 2) cpu.psw.problem = false
+    return buildStepResult({ index: r.pc, insn, r0loIn: r0lo, regsIn, outcome, vcpu: cpu, atUs, trace: t })
+  }
+
+  function finish(r: Runner) {
+    r.pc++
+    r.wait = null
+    r.readyUs = Math.max(r.readyUs, host.nowUs) + STEP_COST_US
+  }
+
+  return {
+    format: RESULTS_FORMAT,
+    session: session.name,
+    runId: opts.runId ?? `run-${session.seed}`,
+    seed: session.seed,
+    kernel: session.host.kernel,
+    guests,
+    events: eventResults,
+    hostLog: host.log,
+    endUs: host.nowUs,
+    counts,
+  }
+}
+
+function nextInterestingTime(host: Host, busy: Set<ApQueue>, fallback: number): number {
+  let t = fallback
+  for (const q of busy) if (q.requests.length > 0) t = Math.min(t, q.requests[0]!.dueUs)
+  return Math.max(t, host.nowUs + 1)
+}
+
+function labStep(index: number, host: Host, rule: 'lab.wait.irq' | 'lab.wait.timeout', args: Record<string, string | number>, r: Runner, trace: boolean): StepResult {
+  const scope = { trace: [] as TraceRecord[], kernel: host.kernel, qemu: r.vm.qemu }
+  return {
+    index,
+    insn: 'WAIT',
+    fc: null,
+    fcName: null,
+    atUs: host.nowUs,
+    regsIn: {},
+    pgm: null,
+    cc: null,
+    regsOut: {},
+    status: null,
+    statusPlacement: null,
+    handledBy: 'lab',
+    rule,
+    trace: trace ? [makeRecord(scope, rule, args)] : [],
+  }
+}
+
+function applyHostEvent(lab: LabMachine, session: Session, ev: SessionEvent, stopped: Set<number>, trace: boolean): MatrixChange {
+  const { host } = lab
+  const scope = { trace: trace ? ([] as TraceRecord[]) : null, kernel: host.kernel, qemu: null }
+  switch (ev.do) {
+    case 'assign_adapter':
+    case 'assign_domain':
+    case 'unassign_adapter':
+    case 'unassign_domain': {
+      const mdev = host.mdevs.get(ev.mdev)!
+      const kind: AssignKind = ev.do.endsWith('adapter') ? 'adapter' : 'domain'
+      return ev.do.startsWith('assign') ? assign(host, mdev, kind, ev.id) : unassign(scope, host, mdev, kind, ev.id)
+    }
+    case 'set_adapter_state': {
+      const a = host.adapters.get(ev.adapter)!
+      a.state = ev.state
+      return { ok: true, errno: null, reason: `adapter ${ev.adapter.toString(16).padStart(2, '0')} is ${ev.state}` }
+    }
+    case 'reset_queue': {
+      const apqn = parseApqn(ev.apqn)!
+      const q = host.queues.get(apqn)
+      if (!q) return { ok: false, errno: 'ENODEV', reason: `no queue ${formatApqn(apqn)} on the host` }
+      const owner = [...host.mdevs.values()].find((m) => m.vm && (m.apm[apqn >>> 11]! & (0x80 >>> ((apqn >>> 8) & 7))) !== 0)
+      resetQueue(host, q)
+      if (owner?.vm) owner.vm.savedIrq.delete(apqn)
+      return { ok: true, errno: null, reason: `queue ${formatApqn(apqn)} reset` }
+    }
+    case 'stop_guest':
+    case 'start_guest': {
+      const gi = session.guests.findIndex((g) => g.name === ev.guest)
+      const g: GuestInstance = lab.guests[gi]!
+      const mdev = g.vm && session.guests[gi]!.mdev ? host.mdevs.get(session.guests[gi]!.mdev!) : undefined
+      if (ev.do === 'stop_guest') {
+        stopped.add(gi)
+        if (mdev && mdev.vm === g.vm) detachGuest(scope, host, mdev)
+        return { ok: true, errno: null, reason: `guest ${ev.guest} stopped; its mdev closed` }
+      }
+      stopped.delete(gi)
+      if (mdev && g.vm) {
+        if (mdev.vm && mdev.vm !== g.vm) return { ok: false, errno: 'EPERM', reason: `mdev ${mdev.uuid} is in use by another guest` }
+        attachGuest(host, mdev, g.vm)
+      }
+      return { ok: true, errno: null, reason: `guest ${ev.guest} started` }
+    }
+  }
+}
+
