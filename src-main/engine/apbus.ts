@@ -51,6 +51,17 @@ export function readGuestByte(vm: Vm, gpa: number): number {
 }
 
 export function writeGuestBytes(vm: Vm, gpa: number, bytes: ArrayLike<number>): void {
+  const offset = gpa % PAGE_SIZE
+  if (bytes instanceof Uint8Array && offset + bytes.length <= PAGE_SIZE) {
+    const page = Math.floor(gpa / PAGE_SIZE)
+    let target = vm.memory.get(page)
+    if (!target) {
+      target = new Uint8Array(PAGE_SIZE)
+      vm.memory.set(page, target)
+    }
+    target.set(bytes, offset)
+    return
+  }
   for (let i = 0; i < bytes.length; i++) writeGuestByte(vm, gpa + i, bytes[i]!)
 }
 
@@ -68,7 +79,8 @@ export function deliverReplyInterrupt(scope: TraceScope | null, q: ApQueue): voi
   if (!vm) return
   writeGuestByte(vm, q.irq.nibGpa, NIB_SET_VALUE)
   if (vm.gisa) vm.gisa.ipm |= 1 << (7 - q.irq.gisc)
-  if (scope) note(scope, 'fw.reply.irq', () => ({ apqn: formatApqn(q.apqn), nib: hex(q.irq.nibGpa), isc: q.irq.gisc }))
+  if (scope && scope.trace)
+    note(scope, 'fw.reply.irq', { apqn: formatApqn(q.apqn), nib: hex(q.irq.nibGpa), isc: q.irq.gisc })
 }
 
 export function queueFlags(q: ApQueue): number {
@@ -89,7 +101,11 @@ export function queueGateRc(host: Host, q: ApQueue): number {
 }
 
 export function gateRule(rc: number): 'fw.checkstopped' | 'fw.deconfigured' | 'fw.reset-in-progress' {
-  return rc === RC.CHECKSTOPPED ? 'fw.checkstopped' : rc === RC.DECONFIGURED ? 'fw.deconfigured' : 'fw.reset-in-progress'
+  return rc === RC.CHECKSTOPPED
+    ? 'fw.checkstopped'
+    : rc === RC.DECONFIGURED
+      ? 'fw.deconfigured'
+      : 'fw.reset-in-progress'
 }
 
 export function gateArgs(q: ApQueue): Record<string, string | number> {
@@ -118,7 +134,7 @@ export function clearIrq(q: ApQueue): void {
 export function tapqHwinfo(host: Host, q: ApQueue, tBit: boolean): { hi: number; lo: number } {
   const a = q.adapter
   const apType = CARD_TYPES.find((t) => t.type === a.type)!.apType
-  const lo = ((apType & 0xff) << 24) | ((a.domains.length & 0xff) << 16) | ((a.ml & 0xf) << 8) | (a.depth - 1 & 0xf)
+  const lo = ((apType & 0xff) << 24) | ((a.domains.length & 0xff) << 16) | ((a.ml & 0xf) << 8) | ((a.depth - 1) & 0xf)
   if (!tBit) return { hi: 0, lo: lo >>> 0 }
   const mode = CARD_MODES.find((m) => m.mode === a.mode)!
   const high = mode.hwinfoHi | (host.apxa ? HWINFO_APXA_HI : 0)
@@ -138,17 +154,16 @@ export interface HostAqicRequest {
 export function hostAqic(scope: TraceScope, host: Host, q: ApQueue, req: HostAqicRequest): number {
   const gate = queueGateRc(host, q)
   if (gate >= 0) {
-    note(scope, gateRule(gate), () => gateArgs(q))
+    if (scope.trace) note(scope, gateRule(gate), gateArgs(q))
     return statusWord(gate, queueFlags(q))
   }
-  const apqn = formatApqn(q.apqn)
   if (req.ir) {
     if (q.irq.enabled) {
-      note(scope, 'fw.aqic.already-enabled', { apqn })
+      if (scope.trace) note(scope, 'fw.aqic.already-enabled', { apqn: formatApqn(q.apqn) })
       return statusWord(RC.OTHERWISE_CHANGED, queueFlags(q))
     }
     if (req.gisaOrigin === 0) {
-      note(scope, 'fw.aqic.invalid-gisa', { apqn })
+      if (scope.trace) note(scope, 'fw.aqic.invalid-gisa', { apqn: formatApqn(q.apqn) })
       return statusWord(RC.INVALID_GISA, queueFlags(q))
     }
     q.irq.enabled = true
@@ -157,15 +172,16 @@ export function hostAqic(scope: TraceScope, host: Host, q: ApQueue, req: HostAqi
     q.irq.gisaOrigin = req.gisaOrigin
     q.irq.nibVm = req.nibVm
     q.irq.nibGpa = req.nibGpa
-    note(scope, 'fw.aqic.enable', () => ({ apqn, isc: req.isc, gisc: req.gisc, nib: hex(req.nibGpa) }))
+    if (scope.trace)
+      note(scope, 'fw.aqic.enable', { apqn: formatApqn(q.apqn), isc: req.isc, gisc: req.gisc, nib: hex(req.nibGpa) })
     if (q.replies.length > 0) deliverReplyInterrupt(scope, q)
     return statusWord(RC.NORMAL, queueFlags(q))
   }
   if (!q.irq.enabled) {
-    note(scope, 'fw.aqic.already-disabled', { apqn })
+    if (scope.trace) note(scope, 'fw.aqic.already-disabled', { apqn: formatApqn(q.apqn) })
     return statusWord(RC.OTHERWISE_CHANGED, queueFlags(q))
   }
   clearIrq(q)
-  note(scope, 'fw.aqic.disable', { apqn })
+  if (scope.trace) note(scope, 'fw.aqic.disable', { apqn: formatApqn(q.apqn) })
   return statusWord(RC.NORMAL, queueFlags(q))
 }

@@ -38,15 +38,87 @@ export const APQN_MASK = 0xffff
 export const APXA_RANGE_MASK = 0xc0f0
 
 export const PQAP_FUNCTIONS: readonly PqapFunctionRow[] = [
-  { fc: 0x00, name: 'TAPQ', purpose: 'test AP queue', reservedMask: GR0_RESERVED_41_47, takesApqn: true, returnsStatus: true, installed: 'always' },
-  { fc: 0x01, name: 'RAPQ', purpose: 'reset AP queue', reservedMask: GR0_RESERVED_42_47, takesApqn: true, returnsStatus: true, installed: 'always' },
-  { fc: 0x02, name: 'ZAPQ', purpose: 'reset and zeroize AP queue', reservedMask: GR0_RESERVED_42_47, takesApqn: true, returnsStatus: true, installed: 'always' },
-  { fc: 0x03, name: 'AQIC', purpose: 'AP queue interruption control', reservedMask: GR0_RESERVED_41_47, takesApqn: true, returnsStatus: true, installed: 'always' },
-  { fc: 0x04, name: 'QCI', purpose: 'query configuration information', reservedMask: GR0_RESERVED_41_47, takesApqn: false, returnsStatus: false, installed: 'facility-12' },
-  { fc: 0x05, name: 'QACT', purpose: 'query AP compatibility type', reservedMask: GR0_RESERVED_42_47, takesApqn: true, returnsStatus: true, installed: 'qci-c-bit' },
-  { fc: 0x06, name: 'QBAP', purpose: 'query best AP (not used by Linux)', reservedMask: GR0_RESERVED_41_47, takesApqn: false, returnsStatus: false, installed: 'never' },
-  { fc: 0x07, name: 'BAPQ', purpose: 'Secure Execution: bind queue', reservedMask: GR0_RESERVED_41_47, takesApqn: true, returnsStatus: true, installed: 'secure-execution' },
-  { fc: 0x08, name: 'AAPQ', purpose: 'Secure Execution: associate queue', reservedMask: GR0_RESERVED_41_47, takesApqn: true, returnsStatus: true, installed: 'secure-execution' },
+  {
+    fc: 0x00,
+    name: 'TAPQ',
+    purpose: 'test AP queue',
+    reservedMask: GR0_RESERVED_41_47,
+    takesApqn: true,
+    returnsStatus: true,
+    installed: 'always',
+  },
+  {
+    fc: 0x01,
+    name: 'RAPQ',
+    purpose: 'reset AP queue',
+    reservedMask: GR0_RESERVED_42_47,
+    takesApqn: true,
+    returnsStatus: true,
+    installed: 'always',
+  },
+  {
+    fc: 0x02,
+    name: 'ZAPQ',
+    purpose: 'reset and zeroize AP queue',
+    reservedMask: GR0_RESERVED_42_47,
+    takesApqn: true,
+    returnsStatus: true,
+    installed: 'always',
+  },
+  {
+    fc: 0x03,
+    name: 'AQIC',
+    purpose: 'AP queue interruption control',
+    reservedMask: GR0_RESERVED_41_47,
+    takesApqn: true,
+    returnsStatus: true,
+    installed: 'always',
+  },
+  {
+    fc: 0x04,
+    name: 'QCI',
+    purpose: 'query configuration information',
+    reservedMask: GR0_RESERVED_41_47,
+    takesApqn: false,
+    returnsStatus: false,
+    installed: 'facility-12',
+  },
+  {
+    fc: 0x05,
+    name: 'QACT',
+    purpose: 'query AP compatibility type',
+    reservedMask: GR0_RESERVED_42_47,
+    takesApqn: true,
+    returnsStatus: true,
+    installed: 'qci-c-bit',
+  },
+  {
+    fc: 0x06,
+    name: 'QBAP',
+    purpose: 'query best AP (not used by Linux)',
+    reservedMask: GR0_RESERVED_41_47,
+    takesApqn: false,
+    returnsStatus: false,
+    installed: 'never',
+  },
+  {
+    fc: 0x07,
+    name: 'BAPQ',
+    purpose: 'Secure Execution: bind queue',
+    reservedMask: GR0_RESERVED_41_47,
+    takesApqn: true,
+    returnsStatus: true,
+    installed: 'secure-execution',
+  },
+  {
+    fc: 0x08,
+    name: 'AAPQ',
+    purpose: 'Secure Execution: associate queue',
+    reservedMask: GR0_RESERVED_41_47,
+    takesApqn: true,
+    returnsStatus: true,
+    installed: 'secure-execution',
+  },
 ]
 
 export const FC_TAPQ = 0
@@ -146,7 +218,13 @@ export const PROGRAM_INTERRUPTS: readonly ProgramInterruptRow[] = [
   { code: 0x06, name: 'SPECIFICATION', use: 'FW-4 to FW-8; KVM AQIC checks' },
 ]
 
-export const PGM = { OPERATION: 0x01, PRIVILEGED_OP: 0x02, PROTECTION: 0x04, ADDRESSING: 0x05, SPECIFICATION: 0x06 } as const
+export const PGM = {
+  OPERATION: 0x01,
+  PRIVILEGED_OP: 0x02,
+  PROTECTION: 0x04,
+  ADDRESSING: 0x05,
+  SPECIFICATION: 0x06,
+} as const
 export type PgmCode = (typeof PGM)[keyof typeof PGM]
 
 const PGM_NAMES = new Map(PROGRAM_INTERRUPTS.map((r) => [r.code, r.name]))

@@ -21,7 +21,10 @@ export const SEED_2019_03: Matrix = {
     {
       id: 'linux',
       label: 'LINUX',
-      values: [value('OLD', 'OLD (linux-5.2)', { kernel: 'linux-5.2' }), value('NEW', 'NEW (aqic-v5)', { kernel: 'aqic-v5' })],
+      values: [
+        value('OLD', 'OLD (linux-5.2)', { kernel: 'linux-5.2' }),
+        value('NEW', 'NEW (aqic-v5)', { kernel: 'aqic-v5' }),
+      ],
     },
     {
       id: 'vfio_ap',
@@ -33,8 +36,14 @@ export const SEED_2019_03: Matrix = {
       label: 'QEMU',
       values: [
         value('OLD', 'OLD (qemu-4.0, -cpu host)', { qemu: 'qemu-4.0', cpu: HOST_CPU }),
-        value('NEW/apqi=off', 'NEW (qemu-4.1, -cpu host,apqi=off)', { qemu: 'qemu-4.1', cpu: { model: 'host', features: { apqi: false } } }),
-        value('NEW/apqi=on', 'NEW (qemu-4.1, -cpu host: apqi on wherever KVM offers facility 65)', { qemu: 'qemu-4.1', cpu: HOST_CPU }),
+        value('NEW/apqi=off', 'NEW (qemu-4.1, -cpu host,apqi=off)', {
+          qemu: 'qemu-4.1',
+          cpu: { model: 'host', features: { apqi: false } },
+        }),
+        value('NEW/apqi=on', 'NEW (qemu-4.1, -cpu host: apqi on wherever KVM offers facility 65)', {
+          qemu: 'qemu-4.1',
+          cpu: HOST_CPU,
+        }),
       ],
     },
   ],
@@ -54,7 +63,10 @@ export const SEED_2019_03: Matrix = {
 const LINUX_DIM: Dimension = {
   id: 'linux',
   label: 'Host Linux',
-  values: [value('OLD', 'OLD ≤ 5.2 (linux-5.2)', { kernel: 'linux-5.2' }), value('NEW', 'NEW ≥ 5.3 (linux-5.3)', { kernel: 'linux-5.3' })],
+  values: [
+    value('OLD', 'OLD ≤ 5.2 (linux-5.2)', { kernel: 'linux-5.2' }),
+    value('NEW', 'NEW ≥ 5.3 (linux-5.3)', { kernel: 'linux-5.3' }),
+  ],
 }
 
 export const AQIC_MERGED: Matrix = {
@@ -80,14 +92,20 @@ export const AQIC_MERGED: Matrix = {
       values: [
         value('Q0', 'qemu-3.0 (no AP support)', { qemu: 'qemu-3.0', cpu: HOST_CPU }),
         value('Q-old', 'qemu-4.0 -cpu host', { qemu: 'qemu-4.0', cpu: HOST_CPU }),
-        value('Q-new/off', 'qemu-4.1 -cpu host,apqi=off', { qemu: 'qemu-4.1', cpu: { model: 'host', features: { apqi: false } } }),
+        value('Q-new/off', 'qemu-4.1 -cpu host,apqi=off', {
+          qemu: 'qemu-4.1',
+          cpu: { model: 'host', features: { apqi: false } },
+        }),
         value('Q-new/on', 'qemu-4.1 -cpu host (apqi where offered)', { qemu: 'qemu-4.1', cpu: HOST_CPU }),
       ],
     },
     {
       id: 'psw',
       label: 'PSW',
-      values: [value('supervisor', 'supervisor state', { psw: 'supervisor' }), value('problem', 'problem state', { psw: 'problem' })],
+      values: [
+        value('supervisor', 'supervisor state', { psw: 'supervisor' }),
+        value('problem', 'problem state', { psw: 'problem' }),
+      ],
     },
   ],
   outcome: ['pgm', 'cc', 'rc', 'placement'],

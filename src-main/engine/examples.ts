@@ -42,7 +42,16 @@ export const EXAMPLE_SESSIONS: readonly SessionInput[] = [
         name: 'g1',
         qemu: 'qemu-8.2',
         mdev: 'mdev-g1',
-        vcpus: [{ program: [{ text: 'pqap tapq 05.0004' }, { text: 'pqap tapq 05.0005' }, { text: 'nqap 05.0005 psmid=7' }, { aqic: '05.0005', ir: true }] }],
+        vcpus: [
+          {
+            program: [
+              { text: 'pqap tapq 05.0004' },
+              { text: 'pqap tapq 05.0005' },
+              { text: 'nqap 05.0005 psmid=7' },
+              { aqic: '05.0005', ir: true },
+            ],
+          },
+        ],
       },
       { name: 'g2', qemu: 'qemu-8.2', mdev: 'mdev-g2', vcpus: [{ program: [{ text: 'pqap tapq 05.0005' }] }] },
     ],
@@ -77,7 +86,8 @@ export const EXAMPLE_SESSIONS: readonly SessionInput[] = [
   {
     format: 'aplab/session@1',
     name: 'checkstopped-card',
-    description: 'Adapter 05 check-stops at t=50 µs: TAPQ before it answers RC 0x00, after it RC 0x04; the polling loop gives up after its maximum.',
+    description:
+      'Adapter 05 check-stops at t=50 µs: TAPQ before it answers RC 0x00, after it RC 0x04; the polling loop gives up after its maximum.',
     host: { kernel: 'linux-6.3', adapters: [{ id: 5, domains: [4] }] },
     mdevs: [{ uuid: 'mdev-g1', adapters: [5], domains: [4] }],
     guests: [
@@ -85,7 +95,15 @@ export const EXAMPLE_SESSIONS: readonly SessionInput[] = [
         name: 'g1',
         qemu: 'qemu-8.1',
         mdev: 'mdev-g1',
-        vcpus: [{ program: [{ text: 'pqap tapq 05.0004' }, { sleepUs: 100 }, { poll: { text: 'pqap tapq 05.0004' }, until: 'rc==0', everyUs: 20_000, max: 3 }] }],
+        vcpus: [
+          {
+            program: [
+              { text: 'pqap tapq 05.0004' },
+              { sleepUs: 100 },
+              { poll: { text: 'pqap tapq 05.0004' }, until: 'rc==0', everyUs: 20_000, max: 3 },
+            ],
+          },
+        ],
       },
     ],
     events: [{ atUs: 50, do: 'set_adapter_state', adapter: 5, state: 'checkstopped' }],
@@ -101,8 +119,18 @@ export const EXAMPLE_SESSIONS: readonly SessionInput[] = [
       { uuid: 'mdev-b', adapters: [5], domains: [5] },
     ],
     guests: [
-      { name: 'a', qemu: 'qemu-8.2', mdev: 'mdev-a', vcpus: [{ program: [{ text: 'pqap tapq 05.0004' }, { sleepUs: 50 }, { text: 'pqap tapq 05.0004' }] }] },
-      { name: 'b', qemu: 'qemu-8.2', mdev: 'mdev-b', vcpus: [{ program: [{ sleepUs: 50 }, { text: 'pqap tapq 05.0004' }] }] },
+      {
+        name: 'a',
+        qemu: 'qemu-8.2',
+        mdev: 'mdev-a',
+        vcpus: [{ program: [{ text: 'pqap tapq 05.0004' }, { sleepUs: 50 }, { text: 'pqap tapq 05.0004' }] }],
+      },
+      {
+        name: 'b',
+        qemu: 'qemu-8.2',
+        mdev: 'mdev-b',
+        vcpus: [{ program: [{ sleepUs: 50 }, { text: 'pqap tapq 05.0004' }] }],
+      },
     ],
     events: [{ atUs: 10, do: 'assign_domain', mdev: 'mdev-b', id: 4 }],
   },
@@ -114,8 +142,17 @@ export const EXAMPLE_SESSIONS: readonly SessionInput[] = [
     host: { kernel: 'aqic-v5', adapters: [{ id: 5, domains: [4] }] },
     mdevs: [{ uuid: 'mdev-g1', adapters: [5], domains: [4] }],
     guests: [
-      { name: 'with-mdev', qemu: 'qemu-4.1', mdev: 'mdev-g1', vcpus: [{ program: [{ cc: 2 }, { aqic: '05.0004', ir: true }, { aqic: '05.0004', ir: false }] }] },
-      { name: 'no-mdev', qemu: 'qemu-4.1', vcpus: [{ program: [{ cc: 2 }, { aqic: '05.0004', ir: true }, { psw: 'problem' }, { aqic: '05.0004' }] }] },
+      {
+        name: 'with-mdev',
+        qemu: 'qemu-4.1',
+        mdev: 'mdev-g1',
+        vcpus: [{ program: [{ cc: 2 }, { aqic: '05.0004', ir: true }, { aqic: '05.0004', ir: false }] }],
+      },
+      {
+        name: 'no-mdev',
+        qemu: 'qemu-4.1',
+        vcpus: [{ program: [{ cc: 2 }, { aqic: '05.0004', ir: true }, { psw: 'problem' }, { aqic: '05.0004' }] }],
+      },
       { name: 'old-qemu', qemu: 'qemu-4.0', vcpus: [{ program: [{ aqic: '05.0004', ir: true }] }] },
     ],
   },

@@ -39,12 +39,13 @@ import { hi, lo, setGpr } from './regs'
 import { hex, note } from './trace'
 
 const QCI_BLOCK_SIZE = 128
+const QCI_SCRATCH = new Uint8Array(QCI_BLOCK_SIZE)
 
 /** Returns the firmware's result, or null when the instruction intercepts to KVM. */
 export function sieExecute(ctx: ExecContext, insn: Insn): Outcome | null {
   const { vm, vcpu } = ctx
   if ((vm.eca & ECA_APIE) === 0) {
-    note(ctx, 'fw.apie-off.intercept', () => ({ insn: insn.name, ipa: insnIpa(insn) }))
+    if (ctx.trace) note(ctx, 'fw.apie-off.intercept', { insn: insn.name, ipa: insnIpa(insn) })
     return null
   }
   if (insn.name === 'PQAP') {
@@ -68,7 +69,7 @@ export function insnIpa(insn: Insn): string {
 
 function privileged(ctx: ExecContext, name: string): Outcome | null {
   if (!ctx.vcpu.psw.problem) return null
-  note(ctx, 'fw.privileged', { insn: name })
+  if (ctx.trace) note(ctx, 'fw.privileged', { insn: name })
   return outcome('firmware', 'fw.privileged', PGM.PRIVILEGED_OP)
 }
 
@@ -114,20 +115,20 @@ function storeStatus(ctx: ExecContext, rc: number, flags: number): void {
 function usableQueue(ctx: ExecContext, apqn: number): ApQueue | Outcome {
   const { vm, host } = ctx
   if (!inGuestConfig(vm, apqn)) {
-    note(ctx, 'fw.queue-not-configured', () => ({ apqn: formatApqn(apqn) }))
+    if (ctx.trace) note(ctx, 'fw.queue-not-configured', { apqn: formatApqn(apqn) })
     storeStatus(ctx, RC.Q_NOT_AVAIL, 0)
     return outcome('firmware', 'fw.queue-not-configured', 0, 'lo')
   }
   const q = queueAt(host, apqn)
   if (!q) {
-    note(ctx, 'fw.queue-absent', () => ({ apqn: formatApqn(apqn) }))
+    if (ctx.trace) note(ctx, 'fw.queue-absent', { apqn: formatApqn(apqn) })
     storeStatus(ctx, RC.Q_NOT_AVAIL, 0)
     return outcome('firmware', 'fw.queue-absent', 0, 'lo')
   }
   const gate = queueGateRc(host, q)
   if (gate >= 0) {
     const rule = gateRule(gate)
-    note(ctx, rule, () => gateArgs(q))
+    if (ctx.trace) note(ctx, rule, gateArgs(q))
     storeStatus(ctx, gate, queueFlags(q))
     return outcome('firmware', rule, 0, 'lo')
   }
@@ -142,12 +143,17 @@ function interpretPqap(ctx: ExecContext, fc: number): Outcome {
   const row = pqapFunction(fc)
   const why = fcInstalled(ctx, row)
   if (why !== null || !row) {
-    note(ctx, 'fw.fc-not-installed', () => ({ fc: hex(fc, 2), why: why ?? '' }))
+    if (ctx.trace) note(ctx, 'fw.fc-not-installed', { fc: hex(fc, 2), why: why ?? '' })
     return spec('fw.fc-not-installed')
   }
   const r0lo = lo(vcpu, 0)
   if ((r0lo & row.reservedMask) !== 0) {
-    note(ctx, 'fw.reserved-bits', () => ({ fcName: row.name, mask: hex(row.reservedMask, 8), bits: hex(r0lo & row.reservedMask, 8) }))
+    if (ctx.trace)
+      note(ctx, 'fw.reserved-bits', {
+        fcName: row.name,
+        mask: hex(row.reservedMask, 8),
+        bits: hex(r0lo & row.reservedMask, 8),
+      })
     return spec('fw.reserved-bits')
   }
   if ((r0lo & GR0_T_BIT) !== 0 && !vm.facilities[15]) {
@@ -155,7 +161,7 @@ function interpretPqap(ctx: ExecContext, fc: number): Outcome {
     return spec('fw.t-bit-without-apft')
   }
   if (row.takesApqn && apqnOutOfRange(vm, r0lo)) {
-    note(ctx, 'fw.apqn-range', () => ({ apqn: formatApqn(r0lo & APQN_MASK), format: vm.crycbFormat }))
+    if (ctx.trace) note(ctx, 'fw.apqn-range', { apqn: formatApqn(r0lo & APQN_MASK), format: vm.crycbFormat })
     return spec('fw.apqn-range')
   }
   if (fc === FC_QCI) return interpretQci(ctx)
@@ -169,32 +175,33 @@ function interpretPqap(ctx: ExecContext, fc: number): Outcome {
       setGpr(vcpu, 2, info.hi, info.lo)
       const flags = queueFlags(q)
       storeStatus(ctx, RC.NORMAL, flags)
-      note(ctx, 'fw.tapq', () => ({
-        apqn: formatApqn(q.apqn),
-        E: flags >>> 31,
-        R: (flags >>> 30) & 1,
-        F: (flags >>> 29) & 1,
-        I: (flags >>> 24) & 1,
-        hwinfo: hex(info.hi, 8) + hex(info.lo, 8),
-      }))
+      if (ctx.trace)
+        note(ctx, 'fw.tapq', {
+          apqn: formatApqn(q.apqn),
+          E: flags >>> 31,
+          R: (flags >>> 30) & 1,
+          F: (flags >>> 29) & 1,
+          I: (flags >>> 24) & 1,
+          hwinfo: hex(info.hi, 8) + hex(info.lo, 8),
+        })
       return outcome('firmware', 'fw.tapq', 0, 'lo')
     }
     case FC_RAPQ:
     case FC_ZAPQ: {
       resetQueue(host, q)
       storeStatus(ctx, RC.NORMAL, queueFlags(q))
-      note(ctx, 'fw.reset', () => ({ fcName: row.name, apqn: formatApqn(q.apqn), untilUs: q.resetUntilUs }))
+      if (ctx.trace) note(ctx, 'fw.reset', { fcName: row.name, apqn: formatApqn(q.apqn), untilUs: q.resetUntilUs })
       return outcome('firmware', 'fw.reset', 0, 'lo')
     }
     case FC_QACT: {
       const info = tapqHwinfo(host, q, false)
       setGpr(vcpu, 2, 0, info.lo)
       storeStatus(ctx, RC.NORMAL, queueFlags(q))
-      note(ctx, 'fw.qact', () => ({ apqn: formatApqn(q.apqn) }))
+      if (ctx.trace) note(ctx, 'fw.qact', { apqn: formatApqn(q.apqn) })
       return outcome('firmware', 'fw.qact', 0, 'lo')
     }
     default:
-      note(ctx, 'fw.fc-not-installed', () => ({ fc: hex(fc, 2), why: 'not modelled' }))
+      if (ctx.trace) note(ctx, 'fw.fc-not-installed', { fc: hex(fc, 2), why: 'not modelled' })
       return spec('fw.fc-not-installed')
   }
 }
@@ -204,30 +211,32 @@ function interpretQci(ctx: ExecContext): Outcome {
   const addrHi = hi(vcpu, 2)
   const addrLo = lo(vcpu, 2)
   if ((addrLo & 7) !== 0) {
-    note(ctx, 'fw.qci-alignment', () => ({ addr: hex(addrHi) + hex(addrLo, 8) }))
+    if (ctx.trace) note(ctx, 'fw.qci-alignment', { addr: hex(addrHi) + hex(addrLo, 8) })
     return spec('fw.qci-alignment')
   }
   if (!inMemory(vm, addrHi, addrLo, QCI_BLOCK_SIZE)) {
-    note(ctx, 'fw.addressing', () => ({ what: 'QCI block', addr: hex(addrHi) + hex(addrLo, 8), len: QCI_BLOCK_SIZE, mem: vm.memorySize }))
+    if (ctx.trace)
+      note(ctx, 'fw.addressing', {
+        what: 'QCI block',
+        addr: hex(addrHi) + hex(addrLo, 8),
+        len: QCI_BLOCK_SIZE,
+        mem: vm.memorySize,
+      })
     return outcome('firmware', 'fw.addressing', PGM.ADDRESSING)
   }
-  const block = new Uint8Array(QCI_BLOCK_SIZE)
+  const block = QCI_SCRATCH.fill(0)
   const format2 = vm.crycbFormat === 2
-  // Byte 0: S=0x80, N=0x40, C=0x20 (architecture.md §7); FW-15 for the rest.
+  // Byte 0: S=0x80, N=0x40, C=0x20 (architecture.md §7). The CRYCB masks are already clipped to
+  // the format's widths and share QCI's bit order, so they are copied byte for byte (FW-15).
   block[0] = (format2 ? 0x40 : 0) | 0x20
   block[4] = format2 ? host.na : 63
   block[5] = format2 ? host.nd : 15
-  const limits = format2 ? [256, 256, 256] : [64, 16, 16]
-  const masks = [vm.apm, vm.aqm, vm.adm]
-  for (let m = 0; m < 3; m++) {
-    for (let id = 0; id < limits[m]!; id++) {
-      const at = 16 + m * 32 + (id >>> 3)
-      if (maskTest(masks[m]!, id)) block[at] = block[at]! | (0x80 >>> (id & 7))
-    }
-  }
+  block.set(vm.apm, 16)
+  block.set(vm.aqm, 48)
+  block.set(vm.adm, 80)
   writeGuestBytes(vm, addrLo, block)
   vcpu.psw.cc = 0
-  note(ctx, 'fw.qci', () => ({ addr: hex(addrLo), n: format2 ? 1 : 0, na: block[4]!, nd: block[5]! }))
+  if (ctx.trace) note(ctx, 'fw.qci', { addr: hex(addrLo), n: format2 ? 1 : 0, na: block[4]!, nd: block[5]! })
   return outcome('firmware', 'fw.qci')
 }
 
@@ -238,37 +247,49 @@ function interpretQueueMessage(ctx: ExecContext, insn: Insn): Outcome {
   const nqap = insn.name === 'NQAP'
   if ((insn.r1 & 1) !== 0 || (insn.r2 & 1) !== 0) {
     const odd1 = (insn.r1 & 1) !== 0
-    note(ctx, 'fw.odd-register', { insn: insn.name, which: odd1 ? 1 : 2, reg: odd1 ? insn.r1 : insn.r2 })
+    if (ctx.trace) note(ctx, 'fw.odd-register', { insn: insn.name, which: odd1 ? 1 : 2, reg: odd1 ? insn.r1 : insn.r2 })
     return spec('fw.odd-register')
   }
   const r0lo = lo(vcpu, 0)
   const mbz = nqap ? NQAP_MBZ : DQAP_MBZ
   if ((r0lo & mbz) !== 0) {
-    note(ctx, 'fw.must-be-zero', () => ({ insn: insn.name, mask: hex(mbz, 8), bits: hex(r0lo & mbz, 8) }))
+    if (ctx.trace) note(ctx, 'fw.must-be-zero', { insn: insn.name, mask: hex(mbz, 8), bits: hex(r0lo & mbz, 8) })
     return spec('fw.must-be-zero')
   }
   if (apqnOutOfRange(vm, r0lo)) {
-    note(ctx, 'fw.apqn-range', () => ({ apqn: formatApqn(r0lo & APQN_MASK), format: vm.crycbFormat }))
+    if (ctx.trace) note(ctx, 'fw.apqn-range', { apqn: formatApqn(r0lo & APQN_MASK), format: vm.crycbFormat })
     return spec('fw.apqn-range')
   }
   const apqn = r0lo & APQN_MASK
   const lenHi = hi(vcpu, insn.r2 + 1)
   const len = lo(vcpu, insn.r2 + 1)
   if (lenHi === 0 && len === 0) {
-    note(ctx, 'fw.length-zero', { insn: insn.name, reg: insn.r2 + 1 })
+    if (ctx.trace) note(ctx, 'fw.length-zero', { insn: insn.name, reg: insn.r2 + 1 })
     return spec('fw.length-zero')
   }
   const configured = inGuestConfig(vm, apqn) ? queueAt(host, apqn) : undefined
   const ml = configured ? configured.adapter.ml : 0
   const max = maxMessageSize(ml)
   if (lenHi !== 0 || len > max) {
-    note(ctx, 'fw.length-too-big', () => ({ insn: insn.name, len: lenHi === 0 ? len : `0x${hex(lenHi)}${hex(len, 8)}`, max, ml }))
+    if (ctx.trace)
+      note(ctx, 'fw.length-too-big', {
+        insn: insn.name,
+        len: lenHi === 0 ? len : `0x${hex(lenHi)}${hex(len, 8)}`,
+        max,
+        ml,
+      })
     return spec('fw.length-too-big')
   }
   const addrHi = hi(vcpu, insn.r2)
   const addrLo = lo(vcpu, insn.r2)
   if (!inMemory(vm, addrHi, addrLo, len)) {
-    note(ctx, 'fw.addressing', () => ({ what: nqap ? 'NQAP message' : 'DQAP buffer', addr: hex(addrHi) + hex(addrLo, 8), len, mem: vm.memorySize }))
+    if (ctx.trace)
+      note(ctx, 'fw.addressing', {
+        what: nqap ? 'NQAP message' : 'DQAP buffer',
+        addr: hex(addrHi) + hex(addrLo, 8),
+        len,
+        mem: vm.memorySize,
+      })
     return outcome('firmware', 'fw.addressing', PGM.ADDRESSING)
   }
   const found = usableQueue(ctx, apqn)
@@ -281,7 +302,7 @@ function enqueue(ctx: ExecContext, q: ApQueue, insn: Insn, len: number): Outcome
   const a = q.adapter
   if (q.requests.length + q.replies.length >= a.depth) {
     storeStatus(ctx, RC.Q_FULL, queueFlags(q))
-    note(ctx, 'fw.nqap.full', () => ({ apqn: formatApqn(q.apqn), depth: a.depth }))
+    if (ctx.trace) note(ctx, 'fw.nqap.full', { apqn: formatApqn(q.apqn), depth: a.depth })
     return outcome('firmware', 'fw.nqap.full', 0, 'lo')
   }
   const psmid = (BigInt(lo(vcpu, insn.r1)) << 32n) | BigInt(lo(vcpu, insn.r1 + 1))
@@ -291,7 +312,7 @@ function enqueue(ctx: ExecContext, q: ApQueue, insn: Insn, len: number): Outcome
   setGpr(vcpu, insn.r2, hi(vcpu, insn.r2), (lo(vcpu, insn.r2) + len) >>> 0)
   setGpr(vcpu, insn.r2 + 1, 0, 0)
   storeStatus(ctx, RC.NORMAL, queueFlags(q))
-  note(ctx, 'fw.nqap.enqueued', () => ({ apqn: formatApqn(q.apqn), psmid: psmid.toString(16), len, dueUs }))
+  if (ctx.trace) note(ctx, 'fw.nqap.enqueued', { apqn: formatApqn(q.apqn), psmid: psmid.toString(16), len, dueUs })
   return outcome('firmware', 'fw.nqap.enqueued', 0, 'lo')
 }
 
@@ -300,7 +321,7 @@ function dequeue(ctx: ExecContext, q: ApQueue, insn: Insn, len: number): Outcome
   const reply = q.replies[0]
   if (!reply) {
     storeStatus(ctx, RC.NO_PENDING_REPLY, queueFlags(q))
-    note(ctx, 'fw.dqap.no-reply', () => ({ apqn: formatApqn(q.apqn) }))
+    if (ctx.trace) note(ctx, 'fw.dqap.no-reply', { apqn: formatApqn(q.apqn) })
     return outcome('firmware', 'fw.dqap.no-reply', 0, 'lo')
   }
   const remaining = reply.length - q.replyOffset
@@ -313,13 +334,13 @@ function dequeue(ctx: ExecContext, q: ApQueue, insn: Insn, len: number): Outcome
     q.replyOffset += take
     setGpr(vcpu, 1, 0, statusWord(RC.NORMAL, queueFlags(q)))
     vcpu.psw.cc = 1
-    note(ctx, 'fw.dqap.partial', () => ({ apqn: formatApqn(q.apqn), len, total: remaining }))
+    if (ctx.trace) note(ctx, 'fw.dqap.partial', { apqn: formatApqn(q.apqn), len, total: remaining })
     return outcome('firmware', 'fw.dqap.partial', 0, 'lo')
   }
   q.replies.shift()
   q.replyOffset = 0
   setGpr(vcpu, 2, 0, 0)
   storeStatus(ctx, RC.NORMAL, queueFlags(q))
-  note(ctx, 'fw.dqap.reply', () => ({ apqn: formatApqn(q.apqn), psmid: reply.psmid.toString(16), len: take }))
+  if (ctx.trace) note(ctx, 'fw.dqap.reply', { apqn: formatApqn(q.apqn), psmid: reply.psmid.toString(16), len: take })
   return outcome('firmware', 'fw.dqap.reply', 0, 'lo')
 }

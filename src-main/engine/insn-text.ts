@@ -60,7 +60,8 @@ export function parseInsnText(text: string): ParsedInsn {
     if (eq > 0) {
       const key = w.slice(0, eq).toLowerCase()
       const allowed = name === 'PQAP' ? PQAP_KEYS : name === 'NQAP' ? NQAP_KEYS : DQAP_KEYS
-      if (!allowed.has(key)) throw new InsnSyntaxError(key, `not an operand of ${name} (allowed: ${[...allowed].join(', ')})`)
+      if (!allowed.has(key))
+        throw new InsnSyntaxError(key, `not an operand of ${name} (allowed: ${[...allowed].join(', ')})`)
       if (kv.has(key)) throw new InsnSyntaxError(key, 'given twice')
       kv.set(key, w.slice(eq + 1))
       continue
@@ -105,7 +106,8 @@ function pqap(kv: Map<string, string>, fcWord: string | null, apqn: number): Par
   if (fcWord !== null) fc = pqapFunctionByName(fcWord)!.fc
   else if (kv.has('fc')) fc = small('fc', kv.get('fc')!, 0xff)
   else throw new InsnSyntaxError('fc', 'pqap needs a function: tapq, rapq, zapq, aqic, qci, qact or fc=N')
-  const r0lo = ((fc << 24) | (flag(kv, 't', false) ? GR0_T_BIT : 0) | (flag(kv, 'f', false) ? 0x00400000 : 0) | apqn) >>> 0
+  const r0lo =
+    ((fc << 24) | (flag(kv, 't', false) ? GR0_T_BIT : 0) | (flag(kv, 'f', false) ? 0x00400000 : 0) | apqn) >>> 0
   const regs: Record<number, RegLoad> = { 0: { hi: 0, lo: r0lo } }
   if (fc === FC_AQIC || kv.has('ir') || kv.has('isc') || kv.has('nib')) {
     const ir = flag(kv, 'ir', true)

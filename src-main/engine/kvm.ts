@@ -14,7 +14,7 @@ export type KvmResult = Outcome | typeof EOPNOTSUPP
 
 export function kvmHandleInstruction(ctx: ExecContext, insn: Insn): KvmResult {
   if (insn.name !== 'PQAP') {
-    note(ctx, 'kvm.b2.no-case', { ipaLow: insn.name === 'NQAP' ? 'ad' : 'ae', insn: insn.name })
+    if (ctx.trace) note(ctx, 'kvm.b2.no-case', { ipaLow: insn.name === 'NQAP' ? 'ad' : 'ae', insn: insn.name })
     return EOPNOTSUPP
   }
   if (!ctx.kernel.kvm.pqapHandler) {
@@ -25,12 +25,12 @@ export function kvmHandleInstruction(ctx: ExecContext, insn: Insn): KvmResult {
 }
 
 function toUser(ctx: ExecContext, rule: RuleId, args?: Record<string, string | number>): typeof EOPNOTSUPP {
-  note(ctx, rule, args)
+  if (ctx.trace) note(ctx, rule, args)
   return EOPNOTSUPP
 }
 
 function inject(ctx: ExecContext, rule: RuleId, pgm: number, args?: () => Record<string, string | number>): Outcome {
-  note(ctx, rule, args)
+  if (ctx.trace) note(ctx, rule, args)
   return outcome('kvm', rule, pgm)
 }
 
@@ -38,7 +38,12 @@ function warnOnce(ctx: ExecContext, key: string, text: string): void {
   const { host } = ctx
   if (host.warnedOnce.has(key)) return
   host.warnedOnce.add(key)
-  host.log.push({ atUs: host.nowUs, level: 'warn', source: `${ctx.kernel.refName} arch/s390/kvm/priv.c handle_pqap`, text })
+  host.log.push({
+    atUs: host.nowUs,
+    level: 'warn',
+    source: `${ctx.kernel.refName} arch/s390/kvm/priv.c handle_pqap`,
+    text,
+  })
   note(ctx, 'kvm.arch.warn-once')
 }
 
@@ -53,8 +58,14 @@ function handlePqap(ctx: ExecContext): KvmResult {
   if (fc !== FC_AQIC) {
     if (k.fcNot3 === 'warn+op') warnOnce(ctx, 'pqap-fc', `WARN_ON_ONCE: unexpected PQAP function code 0x${hex(fc, 2)}`)
     else if (k.fcNot3 === 'pr_warn+op')
-      host.log.push({ atUs: host.nowUs, level: 'warn', source: `${ctx.kernel.refName} handle_pqap`, text: 'Unexpected interception code' })
-    const log = k.fcNot3 === 'op' ? '' : k.fcNot3 === 'warn+op' ? ' (WARN_ON_ONCE)' : ' (pr_warn "Unexpected interception code")'
+      host.log.push({
+        atUs: host.nowUs,
+        level: 'warn',
+        source: `${ctx.kernel.refName} handle_pqap`,
+        text: 'Unexpected interception code',
+      })
+    const log =
+      k.fcNot3 === 'op' ? '' : k.fcNot3 === 'warn+op' ? ' (WARN_ON_ONCE)' : ' (pr_warn "Unexpected interception code")'
     return toUser(ctx, 'kvm.pqap.fc-not-aqic', { fc: hex(fc, 2), log })
   }
   if (vcpu.psw.problem) return inject(ctx, 'kvm.pqap.problem-state', PGM.PRIVILEGED_OP)
@@ -65,7 +76,11 @@ function handlePqap(ctx: ExecContext): KvmResult {
   if (k.apxaMask !== null && vm.crycbFormat !== 2 && (r0lo & k.apxaMask) !== 0) {
     const mask = k.apxaMask
     const rule = mask === 0x30f0 ? 'kvm.pqap.apqn-range-wrong-mask' : 'kvm.pqap.apqn-range'
-    return inject(ctx, rule, PGM.SPECIFICATION, () => ({ format: vm.crycbFormat, mask: hex(mask, 4), bits: hex(r0lo & mask, 4) }))
+    return inject(ctx, rule, PGM.SPECIFICATION, () => ({
+      format: vm.crycbFormat,
+      mask: hex(mask, 4),
+      bits: hex(r0lo & mask, 4),
+    }))
   }
   if (!vm.facilities[65]) {
     if (k.fac65MissingResult === 'op') return toUser(ctx, 'kvm.pqap.fac65-missing-to-user')
@@ -79,32 +94,34 @@ function handlePqap(ctx: ExecContext): KvmResult {
 function callHook(ctx: ExecContext): KvmResult {
   const k = ctx.kernel.kvm
   const { vcpu, host } = ctx
-  if (k.moduleRefcount === 'try_module_get' && host.faults.moduleGetFails) return toUser(ctx, 'kvm.pqap.module-get-failed')
-  note(ctx, 'kvm.pqap.call-hook', {
-    refcount:
-      k.moduleRefcount === 'rwsem'
-        ? 'pqap_hook_rwsem held for reading'
-        : k.moduleRefcount === 'try_module_get'
-          ? 'module reference taken'
-          : 'bare function pointer',
-  })
+  if (k.moduleRefcount === 'try_module_get' && host.faults.moduleGetFails)
+    return toUser(ctx, 'kvm.pqap.module-get-failed')
+  if (ctx.trace)
+    note(ctx, 'kvm.pqap.call-hook', {
+      refcount:
+        k.moduleRefcount === 'rwsem'
+          ? 'pqap_hook_rwsem held for reading'
+          : k.moduleRefcount === 'try_module_get'
+            ? 'module reference taken'
+            : 'bare function pointer',
+    })
   const ccBefore = vcpu.psw.cc
   const hook = vfioApPqapHook(ctx)
   if (hook.result === EOPNOTSUPP) return toUser(ctx, 'kvm.pqap.hook-eopnotsupp')
   // From v7 KVM reads the RC where vfio_ap put it: GR1 bits 40–47 (low word).
   const rc = (lo(vcpu, 1) & STATUS_RC_MASK) >>> 16
   if (k.hookErrorCc === 'unchanged' && k.hookSuccessCc === 'unchanged' && k.noHookCc === 'unchanged') {
-    note(ctx, 'kvm.pqap.cc-never-set', { cc: ccBefore })
+    if (ctx.trace) note(ctx, 'kvm.pqap.cc-never-set', { cc: ccBefore })
   } else if (rc !== 0) {
     if (k.hookErrorCc === 3) {
       vcpu.psw.cc = 3
-      note(ctx, 'kvm.pqap.cc-error', { rc: hex(rc, 2) })
+      if (ctx.trace) note(ctx, 'kvm.pqap.cc-error', { rc: hex(rc, 2) })
     }
   } else if (k.hookSuccessCc === 0) {
     vcpu.psw.cc = 0
     note(ctx, 'kvm.pqap.cc-success')
   } else {
-    note(ctx, 'kvm.pqap.cc-unchanged-success', { cc: ccBefore })
+    if (ctx.trace) note(ctx, 'kvm.pqap.cc-unchanged-success', { cc: ccBefore })
   }
   return outcome('vfio_ap', hook.rule, 0, ctx.kernel.vfioAp.hookPlacement)
 }
@@ -120,7 +137,7 @@ function noHook(ctx: ExecContext): KvmResult {
     vcpu.psw.cc = 3
     cc = '; cc 3'
   } else cc = `; cc unchanged (${vcpu.psw.cc})`
-  note(ctx, 'kvm.pqap.no-hook-rc01', { cc })
+  if (ctx.trace) note(ctx, 'kvm.pqap.no-hook-rc01', { cc })
   return outcome('kvm', 'kvm.pqap.no-hook-rc01', 0, 'hi')
 }
 

@@ -108,7 +108,16 @@ export function labFromSession(session: Session): LabMachine {
     session.mdevs,
     session.guests.map((g) => {
       const { model, ...features } = g.cpu
-      return { name: g.name, qemu: g.qemu, cpu: { model, features }, mdev: g.mdev, gisa: g.gisa, memoryMiB: g.memoryMiB, nested: g.nested, vcpus: g.vcpus.length }
+      return {
+        name: g.name,
+        qemu: g.qemu,
+        cpu: { model, features },
+        mdev: g.mdev,
+        gisa: g.gisa,
+        memoryMiB: g.memoryMiB,
+        nested: g.nested,
+        vcpus: g.vcpus.length,
+      }
     }),
   )
   return lab
@@ -158,7 +167,14 @@ function stepInsn(step: Step, cpu: Vcpu): Insn | null {
 function conditionHolds(cond: string, s: StepResult): boolean {
   const m = /^(I|R|E|F|rc|cc)\s*(==|!=)\s*(0x[0-9a-fA-F]+|[0-9]+)$/.exec(cond)!
   const want = Number(m[3])
-  const have = m[1] === 'cc' ? s.cc : m[1] === 'rc' ? (s.status?.rc ?? null) : s.status ? s.status[m[1] as 'I' | 'R' | 'E' | 'F'] : null
+  const have =
+    m[1] === 'cc'
+      ? s.cc
+      : m[1] === 'rc'
+        ? (s.status?.rc ?? null)
+        : s.status
+          ? s.status[m[1] as 'I' | 'R' | 'E' | 'F']
+          : null
   if (have === null) return false
   return m[2] === '==' ? have === want : have !== want
 }
@@ -181,10 +197,22 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
   lab.guests.forEach((g, gi) => {
     if (!g.vm) return
     session.guests[gi]!.vcpus.forEach((v, vi) => {
-      runners.push({ guest: gi, vcpu: vi, vm: g.vm!, cpu: g.vm!.vcpus[vi]!, program: v.program, pc: 0, readyUs: 0, wait: null, poll: null })
+      runners.push({
+        guest: gi,
+        vcpu: vi,
+        vm: g.vm!,
+        cpu: g.vm!.vcpus[vi]!,
+        program: v.program,
+        pc: 0,
+        readyUs: 0,
+        wait: null,
+        poll: null,
+      })
     })
   })
-  const events = session.events.map((e, index) => ({ e, index })).sort((a, b) => a.e.atUs - b.e.atUs || a.index - b.index)
+  const events = session.events
+    .map((e, index) => ({ e, index }))
+    .sort((a, b) => a.e.atUs - b.e.atUs || a.index - b.index)
   let nextEvent = 0
   const eventResults: EventResult[] = []
   const counts = { steps: 0, instructions: 0, interrupts: 0 }
@@ -259,7 +287,17 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
         emit(r, labStep(r.wait.index, host, 'lab.wait.irq', { isc, waitedUs: host.nowUs - r.wait.since }, r, trace))
         finish(r)
       } else if (host.nowUs >= r.wait.deadline) {
-        emit(r, labStep(r.wait.index, host, 'lab.wait.timeout', { isc: r.wait.isc === null ? '' : ` on ISC ${r.wait.isc}`, timeoutUs: r.wait.deadline - r.wait.since }, r, trace))
+        emit(
+          r,
+          labStep(
+            r.wait.index,
+            host,
+            'lab.wait.timeout',
+            { isc: r.wait.isc === null ? '' : ` on ISC ${r.wait.isc}`, timeoutUs: r.wait.deadline - r.wait.since },
+            r,
+            trace,
+          ),
+        )
         finish(r)
       } else {
         r.readyUs = Math.min(r.wait.deadline, nextInterestingTime(host, busy, r.wait.deadline))
@@ -294,7 +332,12 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
       return
     }
     if ('wait' in step) {
-      r.wait = { isc: step.isc ?? null, deadline: host.nowUs + (step.timeoutUs ?? 1_000_000), since: host.nowUs, index: r.pc }
+      r.wait = {
+        isc: step.isc ?? null,
+        deadline: host.nowUs + (step.timeoutUs ?? 1_000_000),
+        since: host.nowUs,
+        index: r.pc,
+      }
       r.readyUs = host.nowUs
       return
     }
@@ -357,7 +400,14 @@ function nextInterestingTime(host: Host, busy: Set<ApQueue>, fallback: number): 
   return Math.max(t, host.nowUs + 1)
 }
 
-function labStep(index: number, host: Host, rule: 'lab.wait.irq' | 'lab.wait.timeout', args: Record<string, string | number>, r: Runner, trace: boolean): StepResult {
+function labStep(
+  index: number,
+  host: Host,
+  rule: 'lab.wait.irq' | 'lab.wait.timeout',
+  args: Record<string, string | number>,
+  r: Runner,
+  trace: boolean,
+): StepResult {
   const scope = { trace: [] as TraceRecord[], kernel: host.kernel, qemu: r.vm.qemu }
   return {
     index,
@@ -377,7 +427,13 @@ function labStep(index: number, host: Host, rule: 'lab.wait.irq' | 'lab.wait.tim
   }
 }
 
-function applyHostEvent(lab: LabMachine, session: Session, ev: SessionEvent, stopped: Set<number>, trace: boolean): MatrixChange {
+function applyHostEvent(
+  lab: LabMachine,
+  session: Session,
+  ev: SessionEvent,
+  stopped: Set<number>,
+  trace: boolean,
+): MatrixChange {
   const { host } = lab
   const scope = { trace: trace ? ([] as TraceRecord[]) : null, kernel: host.kernel, qemu: null }
   switch (ev.do) {
@@ -398,7 +454,9 @@ function applyHostEvent(lab: LabMachine, session: Session, ev: SessionEvent, sto
       const apqn = parseApqn(ev.apqn)!
       const q = host.queues.get(apqn)
       if (!q) return { ok: false, errno: 'ENODEV', reason: `no queue ${formatApqn(apqn)} on the host` }
-      const owner = [...host.mdevs.values()].find((m) => m.vm && (m.apm[apqn >>> 11]! & (0x80 >>> ((apqn >>> 8) & 7))) !== 0)
+      const owner = [...host.mdevs.values()].find(
+        (m) => m.vm && (m.apm[apqn >>> 11]! & (0x80 >>> ((apqn >>> 8) & 7))) !== 0,
+      )
       resetQueue(host, q)
       if (owner?.vm) owner.vm.savedIrq.delete(apqn)
       return { ok: true, errno: null, reason: `queue ${formatApqn(apqn)} reset` }
@@ -415,11 +473,11 @@ function applyHostEvent(lab: LabMachine, session: Session, ev: SessionEvent, sto
       }
       stopped.delete(gi)
       if (mdev && g.vm) {
-        if (mdev.vm && mdev.vm !== g.vm) return { ok: false, errno: 'EPERM', reason: `mdev ${mdev.uuid} is in use by another guest` }
+        if (mdev.vm && mdev.vm !== g.vm)
+          return { ok: false, errno: 'EPERM', reason: `mdev ${mdev.uuid} is in use by another guest` }
         attachGuest(host, mdev, g.vm)
       }
       return { ok: true, errno: null, reason: `guest ${ev.guest} started` }
     }
   }
 }
-

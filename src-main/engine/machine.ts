@@ -203,7 +203,15 @@ export function setCrycbMasks(vm: Vm, masks: { apm: ApMask; aqm: ApMask; adm: Ap
 export function startGuest(host: Host, spec: GuestSpec, index: number): GuestInstance {
   const qemu = requireQemu(spec.qemu)
   const scope = { trace: [] as TraceRecord[], kernel: host.kernel, qemu }
-  const base: GuestInstance = { name: spec.name, qemu, vm: null, started: false, startError: null, warnings: [], startTrace: scope.trace }
+  const base: GuestInstance = {
+    name: spec.name,
+    qemu,
+    vm: null,
+    started: false,
+    startError: null,
+    warnings: [],
+    startTrace: scope.trace,
+  }
   const cpu = resolveCpuModel(qemu, host, spec.cpu ?? { model: 'host', features: {} })
   for (const r of cpu.rules) scope.trace.push(makeRecord(scope, r.rule, r.args))
   base.warnings = cpu.warnings
@@ -217,11 +225,22 @@ export function startGuest(host: Host, spec: GuestSpec, index: number): GuestIns
       return { ...base, startError: devErr.error }
     }
     mdev = host.mdevs.get(mdevId) ?? null
-    if (!mdev) return { ...base, startError: `qemu-system-s390x: -device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/${mdevId}: no such mediated device` }
-    if (!host.vfioAp) return { ...base, startError: `qemu-system-s390x: -device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/${mdevId}: vfio_ap is not loaded` }
+    if (!mdev)
+      return {
+        ...base,
+        startError: `qemu-system-s390x: -device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/${mdevId}: no such mediated device`,
+      }
+    if (!host.vfioAp)
+      return {
+        ...base,
+        startError: `qemu-system-s390x: -device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/${mdevId}: vfio_ap is not loaded`,
+      }
   }
   const facilities = { 12: cpu.features.apqci, 15: cpu.features.apft, 65: cpu.features.apqi, 76: host.facilities[76] }
-  const gisa = host.aiv && (spec.gisa ?? true) ? { origin: 0x10000 * (index + 1), iamRefs: [0, 0, 0, 0, 0, 0, 0, 0], ipm: 0 } : null
+  const gisa =
+    host.aiv && (spec.gisa ?? true)
+      ? { origin: 0x10000 * (index + 1), iamRefs: [0, 0, 0, 0, 0, 0, 0, 0], ipm: 0 }
+      : null
   const vm: Vm = {
     name: spec.name,
     host,
@@ -277,6 +296,10 @@ export function execute(ctx: ExecContext, insn: Insn): Outcome {
   if (fw) return fw
   const k = kvmHandleInstruction(ctx, insn)
   if (k !== EOPNOTSUPP) return k
-  note(ctx, 'kvm.exit.sieic', () => ({ ipa: insnIpa(insn), ipb: ((insn.r1 << 20) | (insn.r2 << 16)).toString(16).padStart(8, '0') }))
+  if (ctx.trace)
+    note(ctx, 'kvm.exit.sieic', {
+      ipa: insnIpa(insn),
+      ipb: ((insn.r1 << 20) | (insn.r2 << 16)).toString(16).padStart(8, '0'),
+    })
   return qemuHandleSieic(ctx, insn)
 }

@@ -5,7 +5,10 @@ import type { MatrixResult, TableRow } from './matrix'
 export type MatrixFormat = 'text' | 'md' | 'csv' | 'json'
 
 function table(result: MatrixResult, useRows: boolean): { head: string[]; body: string[][] } {
-  const head = [...result.dimensions.map((d) => d.label), result.outcomeFields.length === 1 && result.outcomeFields[0] === 'pgm' ? 'PGM' : 'OUTCOME']
+  const head = [
+    ...result.dimensions.map((d) => d.label),
+    result.outcomeFields.length === 1 && result.outcomeFields[0] === 'pgm' ? 'PGM' : 'OUTCOME',
+  ]
   const rows: TableRow[] = useRows && result.rows ? result.rows : result.minimized
   return { head, body: rows.map((r) => [...r.coords, r.outcome]) }
 }
@@ -21,7 +24,9 @@ function aligned(head: string[], body: string[][]): string {
 }
 
 function disagreements(result: MatrixResult): string[] {
-  return (result.rows ?? []).filter((r) => !r.agrees).map((r) => `row ${r.coords.join(' ')} covers cells with different outcomes: ${r.outcomes.join(' / ')}`)
+  return (result.rows ?? [])
+    .filter((r) => !r.agrees)
+    .map((r) => `row ${r.coords.join(' ')} covers cells with different outcomes: ${r.outcomes.join(' / ')}`)
 }
 
 export function formatMatrix(result: MatrixResult, format: MatrixFormat): string {
@@ -37,7 +42,13 @@ export function formatMatrix(result: MatrixResult, format: MatrixFormat): string
           outcomeFields: result.outcomeFields,
           rows: result.rows,
           minimized: result.minimized,
-          full: result.cells.map((c) => ({ coords: c.coords, outcome: c.outcome, rule: c.rule, handledBy: c.handledBy, startError: c.startError })),
+          full: result.cells.map((c) => ({
+            coords: c.coords,
+            outcome: c.outcome,
+            rule: c.rule,
+            handledBy: c.handledBy,
+            startError: c.startError,
+          })),
           notes: result.notes,
         },
         null,
@@ -49,8 +60,19 @@ export function formatMatrix(result: MatrixResult, format: MatrixFormat): string
     }
     case 'md': {
       const esc = (s: string) => s.replace(/\|/g, '\\|')
-      const lines = [`| ${head.map(esc).join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.map(esc).join(' | ')} |`)]
-      return [`**${result.title}**`, '', ...lines, '', ...result.notes.map((n) => `- ${n}`), ...disagreements(result).map((d) => `- **${d}**`)].join('\n')
+      const lines = [
+        `| ${head.map(esc).join(' | ')} |`,
+        `|${head.map(() => '---').join('|')}|`,
+        ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
+      ]
+      return [
+        `**${result.title}**`,
+        '',
+        ...lines,
+        '',
+        ...result.notes.map((n) => `- ${n}`),
+        ...disagreements(result).map((d) => `- **${d}**`),
+      ].join('\n')
     }
     case 'text': {
       const parts = [aligned(head, body)]

@@ -73,10 +73,11 @@ export function describeOutcome(r: ProbeResult, fields: readonly OutcomeField[])
     if (f === 'pgm') continue
     if (f === 'cc') parts.push(`cc ${s.cc}`)
     if (f === 'rc' && s.status) {
-      const rc = s.statusPlacement === 'hi' ? parseInt(s.regsOut.r1!.slice(2, 10), 16) >>> 16 & 0xff : s.status.rc
+      const rc = s.statusPlacement === 'hi' ? (parseInt(s.regsOut.r1!.slice(2, 10), 16) >>> 16) & 0xff : s.status.rc
       parts.push(`RC 0x${rc.toString(16).padStart(2, '0')} ${rcName(rc)}`)
     }
-    if (f === 'placement' && s.statusPlacement) parts.push(s.statusPlacement === 'hi' ? 'GR1 bits 0–31' : 'GR1 bits 32–63')
+    if (f === 'placement' && s.statusPlacement)
+      parts.push(s.statusPlacement === 'hi' ? 'GR1 bits 0–31' : 'GR1 bits 32–63')
     if (f === 'status' && s.status) parts.push(`E${s.status.E} R${s.status.R} F${s.status.F} I${s.status.I}`)
     if (f === 'handledBy') parts.push(`by ${s.handledBy}`)
   }
@@ -127,7 +128,13 @@ export function checkRows(rows: readonly string[][], cells: readonly Cell[]): Ch
   return rows.map((pattern) => {
     const hit = cells.filter((c) => matches(pattern, c.coords))
     const outcomes = [...new Set(hit.map((c) => c.outcome))]
-    return { coords: [...pattern], outcome: outcomes.join(' | '), cells: hit.length, agrees: outcomes.length === 1, outcomes }
+    return {
+      coords: [...pattern],
+      outcome: outcomes.join(' | '),
+      cells: hit.length,
+      agrees: outcomes.length === 1,
+      outcomes,
+    }
   })
 }
 
@@ -146,7 +153,8 @@ export function minimize(dims: readonly Dimension[], cells: readonly Cell[]): Ta
     const parts = dims[depth]!.values.map((v) => ({ id: v.id, rows: rec([...prefix, v.id], depth + 1) }))
     const signature = (rows: TableRow[]) => JSON.stringify(rows)
     const first = signature(parts[0]!.rows)
-    if (parts.every((p) => signature(p.rows) === first)) return parts[0]!.rows.map((r) => ({ coords: [ANY, ...r.coords], outcome: r.outcome }))
+    if (parts.every((p) => signature(p.rows) === first))
+      return parts[0]!.rows.map((r) => ({ coords: [ANY, ...r.coords], outcome: r.outcome }))
     const out: TableRow[] = []
     for (const p of parts) for (const r of p.rows) out.push({ coords: [p.id, ...r.coords], outcome: r.outcome })
     return out
@@ -169,7 +177,11 @@ export function runMatrix(matrix: Matrix, trace = true): MatrixResult {
   return {
     name: matrix.name,
     title: matrix.title,
-    dimensions: matrix.dimensions.map((d) => ({ id: d.id, label: d.label, values: d.values.map((v) => ({ id: v.id, label: v.label })) })),
+    dimensions: matrix.dimensions.map((d) => ({
+      id: d.id,
+      label: d.label,
+      values: d.values.map((v) => ({ id: v.id, label: v.label })),
+    })),
     outcomeFields: matrix.outcome,
     cells,
     minimized: minimize(matrix.dimensions, cells),

@@ -30,8 +30,10 @@ function maskOf(mdev: Mdev, kind: AssignKind) {
 export function assign(host: Host, mdev: Mdev, kind: AssignKind, id: number): MatrixChange {
   const dynamic = host.kernel.vfioAp.dynamicMatrix
   const max = kind === 'adapter' ? host.na : host.nd
-  if (id > max) return refuse('ENODEV', `${kind} ${id} is above the maximum ${max} (QCI ${kind === 'adapter' ? 'Na' : 'Nd'})`)
-  if (!dynamic && mdev.vm !== null) return refuse('EBUSY', 'the mdev is in use by a running guest (static matrix before 6.0)')
+  if (id > max)
+    return refuse('ENODEV', `${kind} ${id} is above the maximum ${max} (QCI ${kind === 'adapter' ? 'Na' : 'Nd'})`)
+  if (!dynamic && mdev.vm !== null)
+    return refuse('EBUSY', 'the mdev is in use by a running guest (static matrix before 6.0)')
   const m = maskOf(mdev, kind)
   if (maskTest(m, id)) return OK
   if (kind !== 'control_domain') {
@@ -55,7 +57,8 @@ export function assign(host: Host, mdev: Mdev, kind: AssignKind, id: number): Ma
 /** The `unassign_*` sysfs write; in the dynamic era the queues leave the running guest and are reset. */
 export function unassign(scope: TraceScope | null, host: Host, mdev: Mdev, kind: AssignKind, id: number): MatrixChange {
   const dynamic = host.kernel.vfioAp.dynamicMatrix
-  if (!dynamic && mdev.vm !== null) return refuse('EBUSY', 'the mdev is in use by a running guest (static matrix before 6.0)')
+  if (!dynamic && mdev.vm !== null)
+    return refuse('EBUSY', 'the mdev is in use by a running guest (static matrix before 6.0)')
   const m = maskOf(mdev, kind)
   if (!maskTest(m, id)) return OK
   const leaving: number[] = []

@@ -132,5 +132,14 @@ function executeParsed(
   const regsIn = snapshotRegs(ctx.vcpu, operandRegisters(parsed.insn))
   const r0loIn = lo(ctx.vcpu, 0)
   const outcome = execute(ctx, parsed.insn)
-  return buildStepResult({ index: 0, insn: parsed.insn, r0loIn, regsIn, outcome, vcpu: ctx.vcpu, atUs: host.nowUs, trace })
+  return buildStepResult({
+    index: 0,
+    insn: parsed.insn,
+    r0loIn,
+    regsIn,
+    outcome,
+    vcpu: ctx.vcpu,
+    atUs: host.nowUs,
+    trace,
+  })
 }

@@ -47,7 +47,11 @@ export function offeredFeatures(host: Pick<Host, 'kernel' | 'facilities' | 'aiv'
   }
 }
 
-export function resolveCpuModel(qemu: QemuProfile, host: Pick<Host, 'kernel' | 'facilities' | 'aiv' | 'apInstructions'>, spec: CpuModelSpec): CpuModelResult {
+export function resolveCpuModel(
+  qemu: QemuProfile,
+  host: Pick<Host, 'kernel' | 'facilities' | 'aiv' | 'apInstructions'>,
+  spec: CpuModelSpec,
+): CpuModelResult {
   const offered = offeredFeatures(host)
   const features = { ap: false, apqci: false, apft: false, apqi: false, appv: false, appvi: false }
   const rules: CpuModelResult['rules'] = []
@@ -97,9 +101,15 @@ export function resolveCpuModel(qemu: QemuProfile, host: Pick<Host, 'kernel' | '
 /** The vfio-ap device needs this QEMU to have it and the ap-bus, which exists only with `ap` (s390_init_ap). */
 export function vfioApDeviceError(qemu: QemuProfile, features: CpuFeatures): { rule: RuleId; error: string } | null {
   if (!qemu.vfioApDevice)
-    return { rule: 'qemu.vfio-ap.no-device', error: "qemu-system-s390x: -device vfio-ap: 'vfio-ap' is not a valid device model name" }
+    return {
+      rule: 'qemu.vfio-ap.no-device',
+      error: "qemu-system-s390x: -device vfio-ap: 'vfio-ap' is not a valid device model name",
+    }
   if (!features.ap)
-    return { rule: 'qemu.vfio-ap.no-bus', error: "qemu-system-s390x: -device vfio-ap: No 'ap-bus' bus found for device 'vfio-ap'" }
+    return {
+      rule: 'qemu.vfio-ap.no-bus',
+      error: "qemu-system-s390x: -device vfio-ap: No 'ap-bus' bus found for device 'vfio-ap'",
+    }
   return null
 }
 

@@ -37,12 +37,26 @@ export const stepSchema = z.union([
   z.strictObject({ cc: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]) }),
   z.strictObject({
     poll: pollable,
-    until: z.string().regex(/^(I|R|E|F|rc|cc)\s*(==|!=)\s*(0x[0-9a-fA-F]+|[0-9]+)$/, 'expected e.g. "I==1", "rc==0" or "cc!=3"'),
+    until: z
+      .string()
+      .regex(/^(I|R|E|F|rc|cc)\s*(==|!=)\s*(0x[0-9a-fA-F]+|[0-9]+)$/, 'expected e.g. "I==1", "rc==0" or "cc!=3"'),
     everyUs: z.number().int().min(1).max(10_000_000).optional(),
     max: z.number().int().min(1).max(100_000).optional(),
   }),
-  z.strictObject({ wait: z.literal('irq'), isc: z.number().int().min(0).max(7).optional(), timeoutUs: z.number().int().min(1).max(1_000_000_000).optional() }),
-  z.strictObject({ write: z.strictObject({ addr: regValue, bytes: z.string().regex(/^([0-9a-fA-F]{2})*$/, 'expected hex bytes like "00ff"').max(8192) }) }),
+  z.strictObject({
+    wait: z.literal('irq'),
+    isc: z.number().int().min(0).max(7).optional(),
+    timeoutUs: z.number().int().min(1).max(1_000_000_000).optional(),
+  }),
+  z.strictObject({
+    write: z.strictObject({
+      addr: regValue,
+      bytes: z
+        .string()
+        .regex(/^([0-9a-fA-F]{2})*$/, 'expected hex bytes like "00ff"')
+        .max(8192),
+    }),
+  }),
   z.strictObject({ sleepUs: z.number().int().min(0).max(1_000_000_000) }),
 ])
 
@@ -82,9 +96,18 @@ const guestSchema = z.strictObject({
   cpu: z.strictObject({ model: z.string().min(1).max(32).default('host'), ...featureFlags }).default({ model: 'host' }),
   mdev: z.string().min(1).max(64).nullable().default(null),
   gisa: z.boolean().default(true),
-  memoryMiB: z.number().int().min(1).max(1024 * 1024).default(64),
+  memoryMiB: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 * 1024)
+    .default(64),
   nested: z.boolean().default(false),
-  vcpus: z.array(z.strictObject({ program: z.array(stepSchema).max(100_000).default([]) })).min(1).max(64).default([{ program: [] }]),
+  vcpus: z
+    .array(z.strictObject({ program: z.array(stepSchema).max(100_000).default([]) }))
+    .min(1)
+    .max(64)
+    .default([{ program: [] }]),
 })
 
 const eventSchema = z.discriminatedUnion('do', [
@@ -92,8 +115,17 @@ const eventSchema = z.discriminatedUnion('do', [
   z.strictObject({ atUs: z.number().int().min(0), do: z.literal('unassign_adapter'), mdev: z.string(), id: id8 }),
   z.strictObject({ atUs: z.number().int().min(0), do: z.literal('assign_domain'), mdev: z.string(), id: id8 }),
   z.strictObject({ atUs: z.number().int().min(0), do: z.literal('unassign_domain'), mdev: z.string(), id: id8 }),
-  z.strictObject({ atUs: z.number().int().min(0), do: z.literal('set_adapter_state'), adapter: id8, state: z.enum(['online', 'checkstopped', 'deconfigured']) }),
-  z.strictObject({ atUs: z.number().int().min(0), do: z.literal('reset_queue'), apqn: z.string().refine((s) => parseApqn(s) !== null, 'expected an APQN like 05.0004') }),
+  z.strictObject({
+    atUs: z.number().int().min(0),
+    do: z.literal('set_adapter_state'),
+    adapter: id8,
+    state: z.enum(['online', 'checkstopped', 'deconfigured']),
+  }),
+  z.strictObject({
+    atUs: z.number().int().min(0),
+    do: z.literal('reset_queue'),
+    apqn: z.string().refine((s) => parseApqn(s) !== null, 'expected an APQN like 05.0004'),
+  }),
   z.strictObject({ atUs: z.number().int().min(0), do: z.literal('stop_guest'), guest: z.string() }),
   z.strictObject({ atUs: z.number().int().min(0), do: z.literal('start_guest'), guest: z.string() }),
 ])
@@ -104,12 +136,24 @@ export const sessionSchema = z.strictObject({
   format: z.literal(SESSION_FORMAT),
   name: z.string().min(1).max(200),
   description: z.string().max(10_000).optional(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(1),
   mode: z.enum(['kernel-faithful', 'architecture-faithful']).default('kernel-faithful'),
   host: z.strictObject({
     kernel: z.string().refine((k) => kernelProfile(k) !== undefined, 'unknown kernel profile (see aplab profiles)'),
     apInstructions: z.boolean().default(true),
-    facilities: z.strictObject({ '12': z.boolean().optional(), '15': z.boolean().optional(), '65': z.boolean().optional(), '76': z.boolean().optional() }).default({}),
+    facilities: z
+      .strictObject({
+        '12': z.boolean().optional(),
+        '15': z.boolean().optional(),
+        '65': z.boolean().optional(),
+        '76': z.boolean().optional(),
+      })
+      .default({}),
     aiv: z.boolean().default(true),
     apxa: z.boolean().default(true),
     vfioAp: z.boolean().default(true),
@@ -165,12 +209,15 @@ export function parseSession(doc: unknown): Session {
   s.guests.forEach((g, i) => {
     if (names.has(g.name)) throw new SessionError(`guests[${i}].name`, `guest '${g.name}' is defined twice`)
     names.add(g.name)
-    if (g.mdev !== null && !uuids.has(g.mdev)) throw new SessionError(`guests[${i}].mdev`, `no mdev with uuid '${g.mdev}' in mdevs`)
+    if (g.mdev !== null && !uuids.has(g.mdev))
+      throw new SessionError(`guests[${i}].mdev`, `no mdev with uuid '${g.mdev}' in mdevs`)
   })
   s.events.forEach((e, i) => {
-    if ('mdev' in e && !uuids.has(e.mdev)) throw new SessionError(`events[${i}].mdev`, `no mdev with uuid '${e.mdev}' in mdevs`)
+    if ('mdev' in e && !uuids.has(e.mdev))
+      throw new SessionError(`events[${i}].mdev`, `no mdev with uuid '${e.mdev}' in mdevs`)
     if ('guest' in e && !names.has(e.guest)) throw new SessionError(`events[${i}].guest`, `no guest named '${e.guest}'`)
-    if (e.do === 'set_adapter_state' && !adapterIds.has(e.adapter)) throw new SessionError(`events[${i}].adapter`, `no adapter ${e.adapter} on the host`)
+    if (e.do === 'set_adapter_state' && !adapterIds.has(e.adapter))
+      throw new SessionError(`events[${i}].adapter`, `no adapter ${e.adapter} on the host`)
   })
   return s
 }

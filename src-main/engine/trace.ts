@@ -18,7 +18,19 @@ export interface TraceScope {
   qemu: QemuProfile | null
 }
 
+const REFS = new Map<string, string>()
+
 export function ruleRef(id: RuleId, kernel: KernelProfile, qemu: QemuProfile | null): string {
+  const key = `${id}\u0000${kernel.id}\u0000${qemu?.id ?? ''}`
+  let ref = REFS.get(key)
+  if (ref === undefined) {
+    ref = computeRef(id, kernel, qemu)
+    REFS.set(key, ref)
+  }
+  return ref
+}
+
+function computeRef(id: RuleId, kernel: KernelProfile, qemu: QemuProfile | null): string {
   const def = RULES[id]
   switch (def.layer) {
     case 'firmware':

@@ -1,7 +1,16 @@
 // vfio_ap: the PQAP hook (handle_pqap in vfio_ap_ops.c), IRQ enable and disable by era
 // (interception.md §4), and the queue ownership it relies on.
 import { APQN_MASK, ECA_AIV, QIRQ_IR_HI, QIRQ_ISC_LO, RC, formatApqn, statusRc, statusWord } from './arch'
-import { PAGE_SIZE, gateArgs, gateRule, hostAqic, queueAt, queueFlags, queueGateRc, type HostAqicRequest } from './apbus'
+import {
+  PAGE_SIZE,
+  gateArgs,
+  gateRule,
+  hostAqic,
+  queueAt,
+  queueFlags,
+  queueGateRc,
+  type HostAqicRequest,
+} from './apbus'
 import { maskTest, type ApQueue, type ExecContext, type Host, type Mdev } from './model'
 import { EOPNOTSUPP, outcome, type Outcome } from './outcome'
 import { hi, lo, setGpr } from './regs'
@@ -59,7 +68,8 @@ function lookupQueue(ctx: ExecContext, mdev: Mdev | null, apqn: number): { q: Ap
     if (!tied && v.untiedQueueRc !== null) return { rc: v.untiedQueueRc, rule: 'vfio_ap.hook.queue-untied' }
     return { q }
   }
-  if (!mdev || !bound || !q || !mdevAssigns(mdev, apqn)) return { rc: RC.Q_NOT_AVAIL, rule: 'vfio_ap.hook.queue-not-found' }
+  if (!mdev || !bound || !q || !mdevAssigns(mdev, apqn))
+    return { rc: RC.Q_NOT_AVAIL, rule: 'vfio_ap.hook.queue-not-found' }
   return { q }
 }
 
@@ -91,16 +101,19 @@ export function vfioApPqapHook(ctx: ExecContext): HookResult {
     if ('rc' in found) {
       rule = found.rule
       status = statusWord(found.rc)
-      note(ctx, rule, () => ({ apqn: formatApqn(apqn), lookup: lookupName(ctx) }))
+      if (ctx.trace) note(ctx, rule, { apqn: formatApqn(apqn), lookup: lookupName(ctx) })
     } else {
       const ir = (hi(vcpu, 1) & QIRQ_IR_HI) !== 0
-      note(ctx, 'vfio_ap.hook.queue-found', () => ({
-        apqn: formatApqn(apqn),
-        lookup: lookupName(ctx),
-        ir: ir ? 1 : 0,
-        action: ir ? 'enable interruptions' : 'disable interruptions',
-      }))
-      const r = ir ? irqEnable(ctx, found.q, lo(vcpu, 1) & QIRQ_ISC_LO, hi(vcpu, 2), lo(vcpu, 2)) : irqDisable(ctx, found.q)
+      if (ctx.trace)
+        note(ctx, 'vfio_ap.hook.queue-found', {
+          apqn: formatApqn(apqn),
+          lookup: lookupName(ctx),
+          ir: ir ? 1 : 0,
+          action: ir ? 'enable interruptions' : 'disable interruptions',
+        })
+      const r = ir
+        ? irqEnable(ctx, found.q, lo(vcpu, 1) & QIRQ_ISC_LO, hi(vcpu, 2), lo(vcpu, 2))
+        : irqDisable(ctx, found.q)
       status = r.status
       rule = r.rule
     }
@@ -113,10 +126,10 @@ function writeBack(ctx: ExecContext, status: number): void {
   const { vcpu } = ctx
   if (ctx.kernel.vfioAp.hookPlacement === 'lo') {
     setGpr(vcpu, 1, 0, status)
-    note(ctx, 'vfio_ap.hook.write-back-lo', () => ({ status: hex(status, 8) }))
+    if (ctx.trace) note(ctx, 'vfio_ap.hook.write-back-lo', { status: hex(status, 8) })
   } else {
     setGpr(vcpu, 1, status, lo(vcpu, 1))
-    note(ctx, 'vfio_ap.hook.write-back-hi', () => ({ status: hex(status, 8) }))
+    if (ctx.trace) note(ctx, 'vfio_ap.hook.write-back-hi', { status: hex(status, 8) })
   }
 }
 
@@ -126,7 +139,7 @@ interface IrqResult {
 }
 
 function fail(ctx: ExecContext, rule: RuleId, rc: number, args?: () => Record<string, string | number>): IrqResult {
-  note(ctx, rule, args)
+  if (ctx.trace) note(ctx, rule, args)
   return { status: statusWord(rc), rule }
 }
 
@@ -138,24 +151,27 @@ function hostAddress(ctx: ExecContext, gpa: number): number {
 export function irqEnable(ctx: ExecContext, q: ApQueue, isc: number, nibHi: number, nibLo: number): IrqResult {
   const { vm, host } = ctx
   const v = ctx.kernel.vfioAp
-  const nibText = () => ({ nib: hex(nibHi) + hex(nibLo, 8) })
   const inMemslot = nibHi === 0 && nibLo < vm.memorySize
   if (v.nibValidation !== 'none') {
     if (v.nibValidation !== 'memslot' && nibHi === 0 && nibLo === 0)
       return fail(ctx, 'vfio_ap.irq.nib-zero', RC.INVALID_ADDRESS)
-    if (!inMemslot) return fail(ctx, 'vfio_ap.irq.nib-not-in-memslot', RC.INVALID_ADDRESS, nibText)
+    if (!inMemslot) return fail(ctx, 'vfio_ap.irq.nib-not-in-memslot', RC.INVALID_ADDRESS, () => ({ nib: hex(nibHi) + hex(nibLo, 8) }))
   }
   // An IOVA outside every DMA mapping makes vfio_pin_pages fail with -EINVAL (vfio_iommu_type1).
   const errno = host.faults.pinErrno ?? (inMemslot ? null : 'EINVAL')
   if (errno !== null) {
     if (v.pinErrorMapping === 'einval-e2big-only' && errno !== 'EINVAL' && errno !== 'E2BIG') {
-      note(ctx, 'vfio_ap.irq.pin-failed-zero', { errno: `-${errno}` })
+      if (ctx.trace) note(ctx, 'vfio_ap.irq.pin-failed-zero', { errno: `-${errno}` })
       return { status: 0, rule: 'vfio_ap.irq.pin-failed-zero' }
     }
-    return fail(ctx, 'vfio_ap.irq.pin-failed', RC.INVALID_ADDRESS, () => ({ ...nibText(), errno: `-${errno}` }))
+    return fail(ctx, 'vfio_ap.irq.pin-failed', RC.INVALID_ADDRESS, () => ({ nib: hex(nibHi) + hex(nibLo, 8), errno: `-${errno}` }))
   }
   host.pinnedPages++
-  note(ctx, 'vfio_ap.irq.pinned', () => ({ pinApi: v.pinApi === 'iova' ? 'IOVA' : 'pfn', host: hostAddress(ctx, nibLo).toString(16) }))
+  if (ctx.trace)
+    note(ctx, 'vfio_ap.irq.pinned', {
+      pinApi: v.pinApi === 'iova' ? 'IOVA' : 'pfn',
+      host: hostAddress(ctx, nibLo).toString(16),
+    })
 
   let nisc = GAL_ISC
   const giscFails = host.faults.giscRegisterFails || vm.gisa === null
@@ -172,11 +188,11 @@ export function irqEnable(ctx: ExecContext, q: ApQueue, isc: number, nibHi: numb
         leak: v.giscFailureUnpins ? '; NIB unpinned' : '; the pinned NIB page is not released (before 7b2d039da622)',
       }))
     }
-    note(ctx, 'vfio_ap.irq.gisc-unchecked', { isc })
+    if (ctx.trace) note(ctx, 'vfio_ap.irq.gisc-unchecked', { isc })
     nisc = 0
   } else {
     vm.gisa!.iamRefs[isc]!++
-    note(ctx, 'vfio_ap.irq.gisc-registered', { isc, nisc })
+    if (ctx.trace) note(ctx, 'vfio_ap.irq.gisc-registered', { isc, nisc })
   }
 
   const req: HostAqicRequest = {
@@ -190,15 +206,19 @@ export function irqEnable(ctx: ExecContext, q: ApQueue, isc: number, nibHi: numb
   const real = hostAqic(ctx, host, q, req)
   const seen = seenStatus(ctx, real)
   const rc = statusRc(seen)
-  note(ctx, 'vfio_ap.irq.host-aqic', () => ({
-    apqn: formatApqn(q.apqn),
-    ir: 1,
-    nisc,
-    isc,
-    gisa: hex(req.gisaOrigin >>> 4),
-    designation: v.gisaDesignation === 'origin' ? 'GISA origin >> 4' : 'gisa->next_alert >> 4, which holds the origin (inferred)',
-    rc: hex(statusRc(real), 2),
-  }))
+  if (ctx.trace)
+    note(ctx, 'vfio_ap.irq.host-aqic', {
+      apqn: formatApqn(q.apqn),
+      ir: 1,
+      nisc,
+      isc,
+      gisa: hex(req.gisaOrigin >>> 4),
+      designation:
+        v.gisaDesignation === 'origin'
+          ? 'GISA origin >> 4'
+          : 'gisa->next_alert >> 4, which holds the origin (inferred)',
+      rc: hex(statusRc(real), 2),
+    })
   let rule: RuleId
   if (rc === RC.NORMAL) {
     releaseSaved(ctx, q.apqn)
@@ -209,13 +229,19 @@ export function irqEnable(ctx: ExecContext, q: ApQueue, isc: number, nibHi: numb
     if (!giscFails) vm.gisa!.iamRefs[isc]!--
     host.pinnedPages--
     rule = 'vfio_ap.irq.rc07'
-    note(ctx, rule, {
-      order: v.rc07GiscFirst ? ' (GISC first and its result logged, then the page — c44ce579240d)' : '',
-    })
+    if (ctx.trace)
+      note(ctx, rule, {
+        order: v.rc07GiscFirst ? ' (GISC first and its result logged, then the page — c44ce579240d)' : '',
+      })
   } else {
     rule = 'vfio_ap.irq.enable-error'
-    note(ctx, rule, { rc: hex(rc, 2) })
-    host.log.push({ atUs: host.nowUs, level: 'warn', source: `${ctx.kernel.refName} vfio_ap_irq_enable`, text: `PQAP/AQIC ${formatApqn(q.apqn)} rc=0x${hex(rc, 2)}` })
+    if (ctx.trace) note(ctx, rule, { rc: hex(rc, 2) })
+    host.log.push({
+      atUs: host.nowUs,
+      level: 'warn',
+      source: `${ctx.kernel.refName} vfio_ap_irq_enable`,
+      text: `PQAP/AQIC ${formatApqn(q.apqn)} rc=0x${hex(rc, 2)}`,
+    })
     irqDisable(ctx, q)
   }
   return { status: rewrite(ctx, seen), rule }
@@ -223,14 +249,14 @@ export function irqEnable(ctx: ExecContext, q: ApQueue, isc: number, nibHi: numb
 
 function seenStatus(ctx: ExecContext, real: number): number {
   if (ctx.kernel.vfioAp.hostAqicStatus === 'real') return real
-  note(ctx, 'vfio_ap.irq.host-status-zeros', () => ({ rc: hex(statusRc(real), 2) }))
+  if (ctx.trace) note(ctx, 'vfio_ap.irq.host-status-zeros', { rc: hex(statusRc(real), 2) })
   return 0
 }
 
 function rewrite(ctx: ExecContext, status: number): number {
   const rw = ctx.kernel.vfioAp.hostRcRewrite
   if (!rw || statusRc(status) !== rw.from) return status
-  note(ctx, 'vfio_ap.irq.rc-rewrite', { from: hex(rw.from, 2), to: hex(rw.to, 2) })
+  if (ctx.trace) note(ctx, 'vfio_ap.irq.rc-rewrite', { from: hex(rw.from, 2), to: hex(rw.to, 2) })
   return ((status & ~0x00ff0000) | (rw.to << 16)) >>> 0
 }
 
@@ -241,33 +267,40 @@ export function releaseSaved(ctx: ExecContext, apqn: number): void {
   if (vm.gisa && vm.gisa.iamRefs[saved.isc]! > 0) vm.gisa.iamRefs[saved.isc]!--
   host.pinnedPages--
   vm.savedIrq.delete(apqn)
-  note(ctx, 'vfio_ap.irq.freed', { isc: saved.isc })
+  if (ctx.trace) note(ctx, 'vfio_ap.irq.freed', { isc: saved.isc })
 }
 
 function disableOnce(ctx: ExecContext, q: ApQueue): number {
-  return seenStatus(ctx, hostAqic(ctx, ctx.host, q, { ir: false, isc: 0, gisc: 0, gisaOrigin: 0, nibVm: null, nibGpa: 0 }))
+  return seenStatus(
+    ctx,
+    hostAqic(ctx, ctx.host, q, { ir: false, isc: 0, gisc: 0, gisaOrigin: 0, nibVm: null, nibGpa: 0 }),
+  )
 }
 
 /** vfio_ap_irq_disable in the profile's form; returns the status of the last host AQIC. */
 export function irqDisable(ctx: ExecContext, q: ApQueue): IrqResult {
   const { host } = ctx
   const v = ctx.kernel.vfioAp
-  const apqn = formatApqn(q.apqn)
   let status = 0
   if (v.disablePath === 'retry-loop') {
     for (let attempt = 1; attempt <= DISABLE_ATTEMPTS; attempt++) {
       status = disableOnce(ctx, q)
       const rc = statusRc(status)
       if (rc === RC.NORMAL || rc === RC.OTHERWISE_CHANGED) {
-        note(ctx, 'vfio_ap.irq.disable', { apqn, rc: hex(rc, 2), action: 'waited for I to clear (TAPQ), resources freed' })
+        if (ctx.trace)
+          note(ctx, 'vfio_ap.irq.disable', {
+            apqn: formatApqn(q.apqn),
+            rc: hex(rc, 2),
+            action: 'waited for I to clear (TAPQ), resources freed',
+          })
         break
       }
       if ((rc === RC.RESET_IN_PROGRESS || rc === RC.BUSY) && attempt < DISABLE_ATTEMPTS) {
-        note(ctx, 'vfio_ap.irq.disable-retry', { rc: hex(rc, 2), attempt })
+        if (ctx.trace) note(ctx, 'vfio_ap.irq.disable-retry', { rc: hex(rc, 2), attempt })
         host.nowUs += RETRY_SLEEP_US
         continue
       }
-      note(ctx, 'vfio_ap.irq.disable-warn', { rc: hex(rc, 2) })
+      if (ctx.trace) note(ctx, 'vfio_ap.irq.disable-warn', { rc: hex(rc, 2) })
       break
     }
     releaseSaved(ctx, q.apqn)
@@ -275,15 +308,16 @@ export function irqDisable(ctx: ExecContext, q: ApQueue): IrqResult {
     status = disableOnce(ctx, q)
     const rc = statusRc(status)
     const free = v.disablePath === 'aqic-free' || rc === RC.NORMAL
-    note(ctx, 'vfio_ap.irq.disable', {
-      apqn,
-      rc: hex(rc, 2),
-      action: free
-        ? v.disablePath === 'aqic-poll-tapq'
-          ? 'polled TAPQ until I = 0, resources freed'
-          : 'resources freed'
-        : 'resources kept (freed only on RC 0)',
-    })
+    if (ctx.trace)
+      note(ctx, 'vfio_ap.irq.disable', {
+        apqn: formatApqn(q.apqn),
+        rc: hex(rc, 2),
+        action: free
+          ? v.disablePath === 'aqic-poll-tapq'
+            ? 'polled TAPQ until I = 0, resources freed'
+            : 'resources freed'
+          : 'resources kept (freed only on RC 0)',
+      })
     if (free) releaseSaved(ctx, q.apqn)
   }
   return { status, rule: 'vfio_ap.irq.disable' }
@@ -300,9 +334,10 @@ export function architectedAqic(ctx: ExecContext, apqn: number, configured: bool
     const ir = (hi(vcpu, 1) & QIRQ_IR_HI) !== 0
     const nibLo = lo(vcpu, 2)
     if (gate >= 0) {
-      note(ctx, gateRule(gate), () => gateArgs(q))
+      if (ctx.trace) note(ctx, gateRule(gate), gateArgs(q))
       status = statusWord(gate, queueFlags(q))
-    } else if (ir && !(hi(vcpu, 2) === 0 && nibLo < vm.memorySize)) status = statusWord(RC.INVALID_ADDRESS, queueFlags(q))
+    } else if (ir && !(hi(vcpu, 2) === 0 && nibLo < vm.memorySize))
+      status = statusWord(RC.INVALID_ADDRESS, queueFlags(q))
     else
       status = hostAqic(ctx, host, q, {
         ir,
@@ -316,6 +351,6 @@ export function architectedAqic(ctx: ExecContext, apqn: number, configured: bool
   setGpr(vcpu, 1, 0, status)
   const rc = statusRc(status)
   vcpu.psw.cc = rc === 0 ? 0 : 3
-  note(ctx, 'fw.aqic.architected', { rc: hex(rc, 2), cc: vcpu.psw.cc })
+  if (ctx.trace) note(ctx, 'fw.aqic.architected', { rc: hex(rc, 2), cc: vcpu.psw.cc })
   return outcome('firmware', 'fw.aqic.architected', 0, 'lo')
 }
