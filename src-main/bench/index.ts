@@ -11,7 +11,8 @@ export async function runBenchmarks(argv: readonly string[]): Promise<Record<str
     engine: benchEngine(quick ? 200_000 : 2_000_000),
   }
   try {
-    const store = (await import('../store/bench')) as { benchStore?: (opts: { quick: boolean }) => unknown }
+    const modulePath = '../store/bench'
+    const store = (await import(modulePath)) as { benchStore?: (opts: { quick: boolean }) => unknown }
     if (store.benchStore) report.store = await store.benchStore({ quick })
   } catch (e) {
     report.store = { skipped: `store benchmark unavailable: ${(e as Error).message}` }

@@ -130,15 +130,17 @@ export function clearIrq(q: ApQueue): void {
   q.irq.nibGpa = 0
 }
 
-/** TAPQ hardware information (architecture.md §6); the high word is returned only with T = 1 (OQ-12). */
+/** TAPQ hardware information (architecture.md §6), computed when the adapter is configured. */
+export function refreshHwinfo(a: Adapter): void {
+  const apType = CARD_TYPES.find((t) => t.type === a.type)!.apType
+  a.hwinfoLo = (((apType & 0xff) << 24) | ((a.domains.length & 0xff) << 16) | ((a.ml & 0xf) << 8) | ((a.depth - 1) & 0xf)) >>> 0
+  a.hwinfoHi = CARD_MODES.find((m) => m.mode === a.mode)!.hwinfoHi >>> 0
+}
+
+/** GR2 after TAPQ: the high word (mode and APXA bits) only with T = 1 (OQ-12). */
 export function tapqHwinfo(host: Host, q: ApQueue, tBit: boolean): { hi: number; lo: number } {
   const a = q.adapter
-  const apType = CARD_TYPES.find((t) => t.type === a.type)!.apType
-  const lo = ((apType & 0xff) << 24) | ((a.domains.length & 0xff) << 16) | ((a.ml & 0xf) << 8) | ((a.depth - 1) & 0xf)
-  if (!tBit) return { hi: 0, lo: lo >>> 0 }
-  const mode = CARD_MODES.find((m) => m.mode === a.mode)!
-  const high = mode.hwinfoHi | (host.apxa ? HWINFO_APXA_HI : 0)
-  return { hi: high >>> 0, lo: lo >>> 0 }
+  return { hi: tBit ? (a.hwinfoHi | (host.apxa ? HWINFO_APXA_HI : 0)) >>> 0 : 0, lo: a.hwinfoLo }
 }
 
 export interface HostAqicRequest {

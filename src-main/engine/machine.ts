@@ -1,7 +1,7 @@
 // Builds a host, its AP bus and the guests' VMs from plain specs, and runs one instruction
 // through firmware → KVM → vfio_ap → QEMU. `labMachine()` is the one-call entry for tests.
 import { CRYCB_FORMATS, ECA_AIV, ECA_APIE, type CardMode, type CardType } from './arch'
-import { newQueue } from './apbus'
+import { newQueue, refreshHwinfo } from './apbus'
 import { sieExecute, insnIpa } from './firmware'
 import { crycbFormatFor, kvmHandleInstruction } from './kvm'
 import {
@@ -107,7 +107,7 @@ function requireQemu(q: QemuProfile | string): QemuProfile {
 }
 
 export function makeAdapter(spec: AdapterSpec): Adapter {
-  return {
+  const adapter: Adapter = {
     id: spec.id,
     type: spec.type ?? 'CEX8',
     mode: spec.mode ?? 'CCA',
@@ -118,7 +118,11 @@ export function makeAdapter(spec: AdapterSpec): Adapter {
     depth: spec.depth ?? 8,
     latencyUs: spec.latencyUs ?? 50,
     busyUntilUs: 0,
+    hwinfoHi: 0,
+    hwinfoLo: 0,
   }
+  refreshHwinfo(adapter)
+  return adapter
 }
 
 /** Default host masks: every adapter of an mdev goes to vfio_ap (its apmask bit cleared), all else to the host drivers. */

@@ -41,6 +41,9 @@ export interface Adapter {
   depth: number
   latencyUs: number
   busyUntilUs: number
+  /** TAPQ hardware-information words derived from type, mode, domains, ML and depth. */
+  hwinfoHi: number
+  hwinfoLo: number
 }
 
 export interface ApMessage {
