@@ -26,7 +26,7 @@ import { kernelProfile, qemuProfile, type KernelProfile, type QemuProfile } from
 import { qemuHandleSieic, resolveCpuModel, vfioApDeviceError, type CpuModelSpec } from './qemu'
 import { newVcpu } from './regs'
 import { makeRecord, note, type TraceRecord } from './trace'
-import { boundToVfioAp } from './vfio-ap'
+import { applyAssignments, guestMatrix, setCrycbMasks } from './mdev-matrix'
 
 export interface AdapterSpec {
   id: number
@@ -163,45 +163,12 @@ export function buildHost(spec: HostSpec, mdevs: readonly MdevSpec[] = []): Host
     host.adapters.set(adapter.id, adapter)
     for (const d of adapter.domains) host.queues.set((adapter.id << 8) | d, newQueue(adapter, d))
   }
-  for (const m of mdevs) {
-    host.mdevs.set(m.uuid, {
-      uuid: m.uuid,
-      apm: maskFromIds(m.adapters),
-      aqm: maskFromIds(m.domains),
-      adm: maskFromIds(m.controlDomains ?? m.domains),
-      vm: null,
-    })
-  }
+  mdevs.forEach((m, i) => {
+    const mdev: Mdev = { uuid: m.uuid, apm: newMask(), aqm: newMask(), adm: newMask(), vm: null }
+    host.mdevs.set(m.uuid, mdev)
+    applyAssignments(host, mdev, m, `mdevs[${i}]`)
+  })
   return host
-}
-
-/** The masks vfio_ap writes into the CRYCB: the whole assigned matrix before 6.0, the filtered guest matrix after. */
-export function guestMatrix(host: Host, mdev: Mdev): { apm: ApMask; aqm: ApMask; adm: ApMask } {
-  if (!host.kernel.vfioAp.dynamicMatrix) return { apm: mdev.apm.slice(), aqm: mdev.aqm.slice(), adm: mdev.adm.slice() }
-  const apm = newMask()
-  const aqm = mdev.aqm.slice()
-  for (let apid = 0; apid < 256; apid++) {
-    if (!maskTest(mdev.apm, apid)) continue
-    let complete = true
-    for (let apqi = 0; apqi < 256 && complete; apqi++) {
-      if (maskTest(mdev.aqm, apqi) && !boundToVfioAp(host, (apid << 8) | apqi)) complete = false
-    }
-    if (complete) maskSet(apm, apid)
-  }
-  return { apm, aqm, adm: mdev.adm.slice() }
-}
-
-/** kvm_arch_crypto_set_masks: formats 0/1 take 64 adapters and 16 domains, format 2 all 256. */
-export function setCrycbMasks(vm: Vm, masks: { apm: ApMask; aqm: ApMask; adm: ApMask }): void {
-  const row = CRYCB_FORMATS[vm.crycbFormat]!
-  const clip = (m: ApMask, bits: number): ApMask => {
-    const out = newMask()
-    for (let id = 0; id < bits; id++) if (maskTest(m, id)) maskSet(out, id)
-    return out
-  }
-  vm.apm = clip(masks.apm, row.apmBits)
-  vm.aqm = clip(masks.aqm, row.aqmBits)
-  vm.adm = clip(masks.adm, row.admBits)
 }
 
 export function startGuest(host: Host, spec: GuestSpec, index: number): GuestInstance {

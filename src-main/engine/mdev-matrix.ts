@@ -1,12 +1,11 @@
 // Assignment to a vfio_ap mediated device and its consequences while a guest runs
 // (vfio-ap.md §5, §8–§10): the kernel's errno by era, hot plug in the dynamic era, queue resets
 // that free interrupt resources on unplug.
-import { formatApqn } from './arch'
+import { CRYCB_FORMATS, formatApqn } from './arch'
 import { resetQueue } from './apbus'
-import { guestMatrix, setCrycbMasks } from './machine'
-import { maskSet, maskTest, type Host, type Mdev } from './model'
+import { maskSet, maskTest, newMask, type ApMask, type Host, type Mdev, type Vm } from './model'
 import { note, type TraceScope } from './trace'
-import { mdevAssigns, releaseSaved, reservedForVfioAp } from './vfio-ap'
+import { boundToVfioAp, mdevAssigns, releaseSaved, reservedForVfioAp } from './vfio-ap'
 
 export type AssignKind = 'adapter' | 'domain' | 'control_domain'
 
@@ -26,32 +25,83 @@ function maskOf(mdev: Mdev, kind: AssignKind) {
   return kind === 'adapter' ? mdev.apm : kind === 'domain' ? mdev.aqm : mdev.adm
 }
 
-/** The `assign_*` sysfs write, validated as the host kernel's era does it. */
+/** The `assign_*` sysfs write, validated in the order of the host kernel's era (vfio-ap.md §5). */
 export function assign(host: Host, mdev: Mdev, kind: AssignKind, id: number): MatrixChange {
   const dynamic = host.kernel.vfioAp.dynamicMatrix
-  const max = kind === 'adapter' ? host.na : host.nd
-  if (id > max)
-    return refuse('ENODEV', `${kind} ${id} is above the maximum ${max} (QCI ${kind === 'adapter' ? 'Na' : 'Nd'})`)
   if (!dynamic && mdev.vm !== null)
     return refuse('EBUSY', 'the mdev is in use by a running guest (static matrix before 6.0)')
+  const max = kind === 'adapter' ? host.na : host.nd
+  if (id > max) return refuse('ENODEV', `${kind.replace('_', ' ')} ${id} is above the maximum ${max}`)
   const m = maskOf(mdev, kind)
   if (maskTest(m, id)) return OK
-  if (kind !== 'control_domain') {
-    const apids = kind === 'adapter' ? [id] : idsOf(mdev.apm)
-    const apqis = kind === 'domain' ? [id] : idsOf(mdev.aqm)
+  if (kind === 'control_domain') {
+    maskSet(m, id)
+    refreshGuest(host, mdev)
+    return OK
+  }
+  const apids = kind === 'adapter' ? [id] : idsOf(mdev.apm)
+  const apqis = kind === 'domain' ? [id] : idsOf(mdev.aqm)
+  if (dynamic) {
     for (const a of apids)
-      for (const d of apqis) {
-        const apqn = (a << 8) | d
-        if (!dynamic && host.queues.has(apqn) && !reservedForVfioAp(host, apqn))
-          return refuse('EADDRNOTAVAIL', `queue ${formatApqn(apqn)} is not reserved for vfio_ap (apmask/aqmask)`)
-        for (const other of host.mdevs.values())
-          if (other !== mdev && mdevAssigns(other, apqn))
-            return refuse('EADDRINUSE', `queue ${formatApqn(apqn)} is already assigned to mdev ${other.uuid}`)
-      }
+      for (const d of apqis)
+        if (!reservedForVfioAp(host, (a << 8) | d))
+          return refuse(
+            'EADDRNOTAVAIL',
+            `queue ${formatApqn((a << 8) | d)} is in the host's default-driver pool (apmask and aqmask)`,
+          )
+  } else if (apids.length > 0 && apqis.length > 0) {
+    for (const a of apids)
+      for (const d of apqis)
+        if (!boundToVfioAp(host, (a << 8) | d))
+          return refuse('EADDRNOTAVAIL', `no queue ${formatApqn((a << 8) | d)} is bound to vfio_ap`)
+  } else {
+    const some = [...host.queues.keys()].some(
+      (apqn) => (kind === 'adapter' ? apqn >>> 8 === id : (apqn & 0xff) === id) && boundToVfioAp(host, apqn),
+    )
+    if (!some) return refuse('EADDRNOTAVAIL', `no queue with ${kind} ${id} is bound to vfio_ap`)
   }
   maskSet(m, id)
+  for (const other of host.mdevs.values()) {
+    if (other === mdev || !intersects(other.apm, mdev.apm) || !intersects(other.aqm, mdev.aqm)) continue
+    maskSet(m, id, false)
+    return refuse('EADDRINUSE', `the matrix would share queues with mdev ${other.uuid}`)
+  }
   refreshGuest(host, mdev)
   return OK
+}
+
+function intersects(a: ApMask, b: ApMask): boolean {
+  for (let i = 0; i < 32; i++) if ((a[i]! & b[i]!) !== 0) return true
+  return false
+}
+
+export class AssignmentError extends Error {
+  constructor(
+    readonly field: string,
+    readonly errno: string,
+    reason: string,
+  ) {
+    super(`${field}: ${errno}: ${reason}`)
+  }
+}
+
+/** Applies a session's mdev matrix through the sysfs rules, adapters first; the first refusal stops the session. */
+export function applyAssignments(
+  host: Host,
+  mdev: Mdev,
+  spec: { adapters: readonly number[]; domains: readonly number[]; controlDomains?: readonly number[] },
+  field: string,
+): void {
+  const steps: [AssignKind, readonly number[], string][] = [
+    ['adapter', spec.adapters, 'adapters'],
+    ['domain', spec.domains, 'domains'],
+    ['control_domain', spec.controlDomains ?? spec.domains, 'controlDomains'],
+  ]
+  for (const [kind, ids, key] of steps)
+    ids.forEach((id, j) => {
+      const r = assign(host, mdev, kind, id)
+      if (!r.ok) throw new AssignmentError(`${field}.${key}[${j}]`, r.errno!, r.reason)
+    })
 }
 
 /** The `unassign_*` sysfs write; in the dynamic era the queues leave the running guest and are reset. */
@@ -109,4 +159,33 @@ function idsOf(m: Uint8Array): number[] {
   const out: number[] = []
   for (let i = 0; i < 256; i++) if (maskTest(m, i)) out.push(i)
   return out
+}
+
+/** The masks vfio_ap writes into the CRYCB: the whole assigned matrix before 6.0, the filtered guest matrix after. */
+export function guestMatrix(host: Host, mdev: Mdev): { apm: ApMask; aqm: ApMask; adm: ApMask } {
+  if (!host.kernel.vfioAp.dynamicMatrix) return { apm: mdev.apm.slice(), aqm: mdev.aqm.slice(), adm: mdev.adm.slice() }
+  const apm = newMask()
+  const aqm = mdev.aqm.slice()
+  for (let apid = 0; apid < 256; apid++) {
+    if (!maskTest(mdev.apm, apid)) continue
+    let complete = true
+    for (let apqi = 0; apqi < 256 && complete; apqi++) {
+      if (maskTest(mdev.aqm, apqi) && !boundToVfioAp(host, (apid << 8) | apqi)) complete = false
+    }
+    if (complete) maskSet(apm, apid)
+  }
+  return { apm, aqm, adm: mdev.adm.slice() }
+}
+
+/** kvm_arch_crypto_set_masks: formats 0/1 take 64 adapters and 16 domains, format 2 all 256. */
+export function setCrycbMasks(vm: Vm, masks: { apm: ApMask; aqm: ApMask; adm: ApMask }): void {
+  const row = CRYCB_FORMATS[vm.crycbFormat]!
+  const clip = (m: ApMask, bits: number): ApMask => {
+    const out = newMask()
+    for (let id = 0; id < bits; id++) if (maskTest(m, id)) maskSet(out, id)
+    return out
+  }
+  vm.apm = clip(masks.apm, row.apmBits)
+  vm.aqm = clip(masks.aqm, row.aqmBits)
+  vm.adm = clip(masks.adm, row.admBits)
 }

@@ -4,6 +4,7 @@ import { parseInsnText, type ParsedInsn, type RegLoad } from './insn-text'
 import { buildLab, contextFor, execute, type AdapterSpec, type GuestInstance, type MdevSpec } from './machine'
 import type { AdapterState, EmulatorMode, Faults, HostFacilities, HostLogEntry } from './model'
 import type { ApFeature } from './profiles/types'
+import { AssignmentError } from './mdev-matrix'
 import { lo, setGpr } from './regs'
 import { buildStepResult, snapshotRegs, operandRegisters, type StepResult } from './results'
 import type { TraceRecord } from './trace'
@@ -62,29 +63,40 @@ export function runProbe(spec: ProbeSpec): ProbeResult {
   const assigned = spec.queue?.assigned ?? true
   const mdev: MdevSpec | null =
     vfio === 'mdev' ? { uuid: PROBE_MDEV, adapters: assigned ? [apid] : [], domains: assigned ? [apqi] : [] } : null
-  const lab = buildLab(
-    {
-      kernel: spec.kernel,
-      mode: spec.mode ?? 'kernel-faithful',
-      vfioAp: vfio !== 'none',
-      adapters,
-      faults: spec.faults ?? {},
-      ...spec.host,
-      // Assigned or not, the probed queue is reserved for vfio_ap so only the matrix decides.
-      apmask: new Uint8Array(32).fill(0xff).map((b, i) => (i === apid >>> 3 ? b & ~(0x80 >>> (apid & 7)) : b)),
-    },
-    mdev ? [mdev] : [],
-    [
+  const build = (withMdev: MdevSpec | null) =>
+    buildLab(
       {
-        name: 'probe',
-        qemu: spec.qemu,
-        cpu: { model: spec.cpu?.model ?? 'host', features: spec.cpu?.features ?? {} },
-        mdev: mdev?.uuid ?? null,
-        gisa: spec.gisa ?? true,
-        nested: spec.nested ?? false,
+        kernel: spec.kernel,
+        mode: spec.mode ?? 'kernel-faithful',
+        vfioAp: vfio !== 'none',
+        adapters,
+        faults: spec.faults ?? {},
+        ...spec.host,
+        // Assigned or not, the probed queue is reserved for vfio_ap so only the matrix decides.
+        apmask: new Uint8Array(32).fill(0xff).map((b, i) => (i === apid >>> 3 ? b & ~(0x80 >>> (apid & 7)) : b)),
       },
-    ],
-  )
+      withMdev ? [withMdev] : [],
+      [
+        {
+          name: 'probe',
+          qemu: spec.qemu,
+          cpu: { model: spec.cpu?.model ?? 'host', features: spec.cpu?.features ?? {} },
+          mdev: withMdev?.uuid ?? null,
+          gisa: spec.gisa ?? true,
+          nested: spec.nested ?? false,
+        },
+      ],
+    )
+  let lab: ReturnType<typeof buildLab>
+  let assignWarning: string | null = null
+  try {
+    lab = build(mdev)
+  } catch (e) {
+    // An APQN the mdev cannot take (e.g. APID > 63 without APXA → ENODEV) stays unassigned.
+    if (!(e instanceof AssignmentError) || !mdev) throw e
+    assignWarning = `vfio_ap refused to assign ${formatApqn(apqn)} to the probe's mdev: ${e.errno} (${e.message})`
+    lab = build({ ...mdev, adapters: [], domains: [] })
+  }
   const guest = lab.guests[0]!
   const base = {
     kernel: spec.kernel,
@@ -93,7 +105,7 @@ export function runProbe(spec: ProbeSpec): ProbeResult {
     apqn: parsed.insn.name === 'PQAP' && parsed.fcName === 'QCI' ? null : formatApqn(apqn),
     started: guest.started,
     startError: guest.startError,
-    warnings: guest.warnings,
+    warnings: assignWarning ? [...guest.warnings, assignWarning] : guest.warnings,
     startTrace: guest.startTrace,
     hostLog: lab.host.log,
   }

@@ -1,5 +1,6 @@
 import { EXAMPLE_SESSIONS, exampleSession } from '../engine/examples'
 import { runSession, type RunOptions, type RunResults } from '../engine/lab'
+import { AssignmentError } from '../engine/mdev-matrix'
 import { SessionError, parseSession, type Session } from '../engine/session'
 import { LabError } from './errors'
 
@@ -28,6 +29,7 @@ export function run(ref: string | unknown, opts: RunOptions = {}): RunResults {
   try {
     return runSession(session, opts)
   } catch (e) {
+    if (e instanceof AssignmentError) throw new LabError('invalid-input', `${e.errno}: ${e.message.split(': ').slice(2).join(': ')}`, e.field)
     if (e instanceof Error && /^host\.(ap|aq)mask:/.test(e.message)) {
       const [field, ...rest] = e.message.split(': ')
       throw new LabError('invalid-input', rest.join(': '), field)
