@@ -133,7 +133,8 @@ export function clearIrq(q: ApQueue): void {
 /** TAPQ hardware information (architecture.md §6), computed when the adapter is configured. */
 export function refreshHwinfo(a: Adapter): void {
   const apType = CARD_TYPES.find((t) => t.type === a.type)!.apType
-  a.hwinfoLo = (((apType & 0xff) << 24) | ((a.domains.length & 0xff) << 16) | ((a.ml & 0xf) << 8) | ((a.depth - 1) & 0xf)) >>> 0
+  a.hwinfoLo =
+    (((apType & 0xff) << 24) | ((a.domains.length & 0xff) << 16) | ((a.ml & 0xf) << 8) | ((a.depth - 1) & 0xf)) >>> 0
   a.hwinfoHi = CARD_MODES.find((m) => m.mode === a.mode)!.hwinfoHi >>> 0
 }
 

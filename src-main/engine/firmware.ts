@@ -39,6 +39,19 @@ import { hi, lo, setGpr } from './regs'
 import { hex, note } from './trace'
 
 const QCI_BLOCK_SIZE = 128
+const O_PRIVILEGED = outcome('firmware', 'fw.privileged', PGM.PRIVILEGED_OP)
+const O_QUEUE_NOT_CONFIGURED_LO = outcome('firmware', 'fw.queue-not-configured', 0, 'lo')
+const O_QUEUE_ABSENT_LO = outcome('firmware', 'fw.queue-absent', 0, 'lo')
+const O_TAPQ_LO = outcome('firmware', 'fw.tapq', 0, 'lo')
+const O_RESET_LO = outcome('firmware', 'fw.reset', 0, 'lo')
+const O_QACT_LO = outcome('firmware', 'fw.qact', 0, 'lo')
+const O_ADDRESSING = outcome('firmware', 'fw.addressing', PGM.ADDRESSING)
+const O_QCI = outcome('firmware', 'fw.qci')
+const O_NQAP_FULL_LO = outcome('firmware', 'fw.nqap.full', 0, 'lo')
+const O_NQAP_ENQUEUED_LO = outcome('firmware', 'fw.nqap.enqueued', 0, 'lo')
+const O_DQAP_NO_REPLY_LO = outcome('firmware', 'fw.dqap.no-reply', 0, 'lo')
+const O_DQAP_PARTIAL_LO = outcome('firmware', 'fw.dqap.partial', 0, 'lo')
+const O_DQAP_REPLY_LO = outcome('firmware', 'fw.dqap.reply', 0, 'lo')
 const QCI_SCRATCH = new Uint8Array(QCI_BLOCK_SIZE)
 
 /** Returns the firmware's result, or null when the instruction intercepts to KVM. */
@@ -70,12 +83,44 @@ export function insnIpa(insn: Insn): string {
 function privileged(ctx: ExecContext, name: string): Outcome | null {
   if (!ctx.vcpu.psw.problem) return null
   if (ctx.trace) note(ctx, 'fw.privileged', { insn: name })
-  return outcome('firmware', 'fw.privileged', PGM.PRIVILEGED_OP)
+  return O_PRIVILEGED
 }
 
-function spec(rule: Parameters<typeof outcome>[1]): Outcome {
-  return outcome('firmware', rule, PGM.SPECIFICATION)
+type SpecRule =
+  | 'fw.fc-not-installed'
+  | 'fw.reserved-bits'
+  | 'fw.t-bit-without-apft'
+  | 'fw.apqn-range'
+  | 'fw.qci-alignment'
+  | 'fw.odd-register'
+  | 'fw.must-be-zero'
+  | 'fw.length-zero'
+  | 'fw.length-too-big'
+const SPEC_OUTCOMES = new Map<SpecRule, Outcome>(
+  (
+    [
+      'fw.fc-not-installed',
+      'fw.reserved-bits',
+      'fw.t-bit-without-apft',
+      'fw.apqn-range',
+      'fw.qci-alignment',
+      'fw.odd-register',
+      'fw.must-be-zero',
+      'fw.length-zero',
+      'fw.length-too-big',
+    ] as const
+  ).map((r) => [r, outcome('firmware', r, PGM.SPECIFICATION)]),
+)
+function spec(rule: SpecRule): Outcome {
+  return SPEC_OUTCOMES.get(rule)!
 }
+
+const GATE_OUTCOMES = new Map(
+  (['fw.checkstopped', 'fw.deconfigured', 'fw.reset-in-progress'] as const).map((r) => [
+    r,
+    outcome('firmware', r, 0, 'lo'),
+  ]),
+)
 
 function fcInstalled(ctx: ExecContext, row: PqapFunctionRow | undefined): string | null {
   if (!row) return 'FC 6 and values ≥ 9 are not installed'
@@ -117,20 +162,20 @@ function usableQueue(ctx: ExecContext, apqn: number): ApQueue | Outcome {
   if (!inGuestConfig(vm, apqn)) {
     if (ctx.trace) note(ctx, 'fw.queue-not-configured', { apqn: formatApqn(apqn) })
     storeStatus(ctx, RC.Q_NOT_AVAIL, 0)
-    return outcome('firmware', 'fw.queue-not-configured', 0, 'lo')
+    return O_QUEUE_NOT_CONFIGURED_LO
   }
   const q = queueAt(host, apqn)
   if (!q) {
     if (ctx.trace) note(ctx, 'fw.queue-absent', { apqn: formatApqn(apqn) })
     storeStatus(ctx, RC.Q_NOT_AVAIL, 0)
-    return outcome('firmware', 'fw.queue-absent', 0, 'lo')
+    return O_QUEUE_ABSENT_LO
   }
   const gate = queueGateRc(host, q)
   if (gate >= 0) {
     const rule = gateRule(gate)
     if (ctx.trace) note(ctx, rule, gateArgs(q))
     storeStatus(ctx, gate, queueFlags(q))
-    return outcome('firmware', rule, 0, 'lo')
+    return GATE_OUTCOMES.get(rule)!
   }
   advanceQueue(ctx, host, q)
   return q
@@ -184,21 +229,21 @@ function interpretPqap(ctx: ExecContext, fc: number): Outcome {
           I: (flags >>> 24) & 1,
           hwinfo: hex(info.hi, 8) + hex(info.lo, 8),
         })
-      return outcome('firmware', 'fw.tapq', 0, 'lo')
+      return O_TAPQ_LO
     }
     case FC_RAPQ:
     case FC_ZAPQ: {
       resetQueue(host, q)
       storeStatus(ctx, RC.NORMAL, queueFlags(q))
       if (ctx.trace) note(ctx, 'fw.reset', { fcName: row.name, apqn: formatApqn(q.apqn), untilUs: q.resetUntilUs })
-      return outcome('firmware', 'fw.reset', 0, 'lo')
+      return O_RESET_LO
     }
     case FC_QACT: {
       const info = tapqHwinfo(host, q, false)
       setGpr(vcpu, 2, 0, info.lo)
       storeStatus(ctx, RC.NORMAL, queueFlags(q))
       if (ctx.trace) note(ctx, 'fw.qact', { apqn: formatApqn(q.apqn) })
-      return outcome('firmware', 'fw.qact', 0, 'lo')
+      return O_QACT_LO
     }
     default:
       if (ctx.trace) note(ctx, 'fw.fc-not-installed', { fc: hex(fc, 2), why: 'not modelled' })
@@ -222,7 +267,7 @@ function interpretQci(ctx: ExecContext): Outcome {
         len: QCI_BLOCK_SIZE,
         mem: vm.memorySize,
       })
-    return outcome('firmware', 'fw.addressing', PGM.ADDRESSING)
+    return O_ADDRESSING
   }
   const block = QCI_SCRATCH.fill(0)
   const format2 = vm.crycbFormat === 2
@@ -237,7 +282,7 @@ function interpretQci(ctx: ExecContext): Outcome {
   writeGuestBytes(vm, addrLo, block)
   vcpu.psw.cc = 0
   if (ctx.trace) note(ctx, 'fw.qci', { addr: hex(addrLo), n: format2 ? 1 : 0, na: block[4]!, nd: block[5]! })
-  return outcome('firmware', 'fw.qci')
+  return O_QCI
 }
 
 function interpretQueueMessage(ctx: ExecContext, insn: Insn): Outcome {
@@ -290,7 +335,7 @@ function interpretQueueMessage(ctx: ExecContext, insn: Insn): Outcome {
         len,
         mem: vm.memorySize,
       })
-    return outcome('firmware', 'fw.addressing', PGM.ADDRESSING)
+    return O_ADDRESSING
   }
   const found = usableQueue(ctx, apqn)
   if (!('apqn' in found)) return found
@@ -303,7 +348,7 @@ function enqueue(ctx: ExecContext, q: ApQueue, insn: Insn, len: number): Outcome
   if (q.requests.length + q.replies.length >= a.depth) {
     storeStatus(ctx, RC.Q_FULL, queueFlags(q))
     if (ctx.trace) note(ctx, 'fw.nqap.full', { apqn: formatApqn(q.apqn), depth: a.depth })
-    return outcome('firmware', 'fw.nqap.full', 0, 'lo')
+    return O_NQAP_FULL_LO
   }
   const psmid = (BigInt(lo(vcpu, insn.r1)) << 32n) | BigInt(lo(vcpu, insn.r1 + 1))
   const dueUs = Math.max(host.nowUs, a.busyUntilUs) + a.latencyUs
@@ -313,7 +358,7 @@ function enqueue(ctx: ExecContext, q: ApQueue, insn: Insn, len: number): Outcome
   setGpr(vcpu, insn.r2 + 1, 0, 0)
   storeStatus(ctx, RC.NORMAL, queueFlags(q))
   if (ctx.trace) note(ctx, 'fw.nqap.enqueued', { apqn: formatApqn(q.apqn), psmid: psmid.toString(16), len, dueUs })
-  return outcome('firmware', 'fw.nqap.enqueued', 0, 'lo')
+  return O_NQAP_ENQUEUED_LO
 }
 
 function dequeue(ctx: ExecContext, q: ApQueue, insn: Insn, len: number): Outcome {
@@ -322,7 +367,7 @@ function dequeue(ctx: ExecContext, q: ApQueue, insn: Insn, len: number): Outcome
   if (!reply) {
     storeStatus(ctx, RC.NO_PENDING_REPLY, queueFlags(q))
     if (ctx.trace) note(ctx, 'fw.dqap.no-reply', { apqn: formatApqn(q.apqn) })
-    return outcome('firmware', 'fw.dqap.no-reply', 0, 'lo')
+    return O_DQAP_NO_REPLY_LO
   }
   const remaining = reply.length - q.replyOffset
   const take = Math.min(remaining, len)
@@ -335,12 +380,12 @@ function dequeue(ctx: ExecContext, q: ApQueue, insn: Insn, len: number): Outcome
     setGpr(vcpu, 1, 0, statusWord(RC.NORMAL, queueFlags(q)))
     vcpu.psw.cc = 1
     if (ctx.trace) note(ctx, 'fw.dqap.partial', { apqn: formatApqn(q.apqn), len, total: remaining })
-    return outcome('firmware', 'fw.dqap.partial', 0, 'lo')
+    return O_DQAP_PARTIAL_LO
   }
   q.replies.shift()
   q.replyOffset = 0
   setGpr(vcpu, 2, 0, 0)
   storeStatus(ctx, RC.NORMAL, queueFlags(q))
   if (ctx.trace) note(ctx, 'fw.dqap.reply', { apqn: formatApqn(q.apqn), psmid: reply.psmid.toString(16), len: take })
-  return outcome('firmware', 'fw.dqap.reply', 0, 'lo')
+  return O_DQAP_REPLY_LO
 }

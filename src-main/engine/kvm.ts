@@ -10,6 +10,8 @@ import { hex, note } from './trace'
 import { architectedAqic, vfioApPqapHook } from './vfio-ap'
 
 /** What the handler decided: an outcome for the guest, or -EOPNOTSUPP (exit to user space). */
+const O_NO_HOOK_RC01 = outcome('kvm', 'kvm.pqap.no-hook-rc01', 0, 'hi')
+
 export type KvmResult = Outcome | typeof EOPNOTSUPP
 
 export function kvmHandleInstruction(ctx: ExecContext, insn: Insn): KvmResult {
@@ -123,7 +125,17 @@ function callHook(ctx: ExecContext): KvmResult {
   } else {
     if (ctx.trace) note(ctx, 'kvm.pqap.cc-unchanged-success', { cc: ccBefore })
   }
-  return outcome('vfio_ap', hook.rule, 0, ctx.kernel.vfioAp.hookPlacement)
+  return hookOutcome(hook.rule, ctx.kernel.vfioAp.hookPlacement)
+}
+
+const HOOK_OUTCOMES = { lo: new Map<RuleId, Outcome>(), hi: new Map<RuleId, Outcome>() }
+function hookOutcome(rule: RuleId, placement: 'lo' | 'hi'): Outcome {
+  let o = HOOK_OUTCOMES[placement].get(rule)
+  if (!o) {
+    o = outcome('vfio_ap', rule, 0, placement)
+    HOOK_OUTCOMES[placement].set(rule, o)
+  }
+  return o
 }
 
 function noHook(ctx: ExecContext): KvmResult {

@@ -10,15 +10,16 @@ export interface Insn {
 /** What one executed instruction amounted to; registers and the PSW hold the rest. */
 export interface Outcome {
   /** Program-interruption code, 0 when none was presented. */
-  pgm: number
-  handledBy: Layer
-  rule: RuleId
+  readonly pgm: number
+  readonly handledBy: Layer
+  readonly rule: RuleId
   /** Where the status word went in GR1, or null when none was stored. */
-  statusPlacement: 'lo' | 'hi' | null
+  readonly statusPlacement: 'lo' | 'hi' | null
 }
 
+/** Outcomes are immutable, so hot paths build theirs once at module load and share them. */
 export function outcome(handledBy: Layer, rule: RuleId, pgm = 0, statusPlacement: 'lo' | 'hi' | null = null): Outcome {
-  return { pgm, handledBy, rule, statusPlacement }
+  return Object.freeze({ pgm, handledBy, rule, statusPlacement })
 }
 
 export const EOPNOTSUPP = -95

@@ -155,7 +155,10 @@ export function irqEnable(ctx: ExecContext, q: ApQueue, isc: number, nibHi: numb
   if (v.nibValidation !== 'none') {
     if (v.nibValidation !== 'memslot' && nibHi === 0 && nibLo === 0)
       return fail(ctx, 'vfio_ap.irq.nib-zero', RC.INVALID_ADDRESS)
-    if (!inMemslot) return fail(ctx, 'vfio_ap.irq.nib-not-in-memslot', RC.INVALID_ADDRESS, () => ({ nib: hex(nibHi) + hex(nibLo, 8) }))
+    if (!inMemslot)
+      return fail(ctx, 'vfio_ap.irq.nib-not-in-memslot', RC.INVALID_ADDRESS, () => ({
+        nib: hex(nibHi) + hex(nibLo, 8),
+      }))
   }
   // An IOVA outside every DMA mapping makes vfio_pin_pages fail with -EINVAL (vfio_iommu_type1).
   const errno = host.faults.pinErrno ?? (inMemslot ? null : 'EINVAL')
@@ -164,7 +167,10 @@ export function irqEnable(ctx: ExecContext, q: ApQueue, isc: number, nibHi: numb
       if (ctx.trace) note(ctx, 'vfio_ap.irq.pin-failed-zero', { errno: `-${errno}` })
       return { status: 0, rule: 'vfio_ap.irq.pin-failed-zero' }
     }
-    return fail(ctx, 'vfio_ap.irq.pin-failed', RC.INVALID_ADDRESS, () => ({ nib: hex(nibHi) + hex(nibLo, 8), errno: `-${errno}` }))
+    return fail(ctx, 'vfio_ap.irq.pin-failed', RC.INVALID_ADDRESS, () => ({
+      nib: hex(nibHi) + hex(nibLo, 8),
+      errno: `-${errno}`,
+    }))
   }
   host.pinnedPages++
   if (ctx.trace)

@@ -5,12 +5,7 @@ import { probe } from './probe'
 import { run } from './run'
 import { EXAMPLE_SESSIONS } from '../engine/examples'
 import type { SessionInput } from '../engine/session'
-import {
-  OPERATION_NAMES,
-  type LabApi,
-  type LabOperations,
-  type OperationName,
-} from '../../src-preload/contract'
+import { OPERATION_NAMES, type LabApi, type LabOperations, type OperationName } from '../../src-preload/contract'
 import { LabError } from './errors'
 import { OPERATION_SCHEMAS } from './schemas'
 
@@ -46,13 +41,21 @@ export function createLabService(): LabService {
       const name = matrix.startsWith('builtin:') ? matrix.slice('builtin:'.length) : matrix
       const m = builtinMatrix(name)
       if (!m)
-        throw new LabError('not-found', `no built-in matrix '${name}' (built-ins: ${BUILTIN_MATRICES.map((b) => b.name).join(', ')})`, 'matrix')
+        throw new LabError(
+          'not-found',
+          `no built-in matrix '${name}' (built-ins: ${BUILTIN_MATRICES.map((b) => b.name).join(', ')})`,
+          'matrix',
+        )
       const result = runMatrix(m)
       const formats: MatrixFormat[] = ['text', 'md', 'csv', 'json']
-      const exports = Object.fromEntries(formats.map((f) => [f, formatMatrix(result, f)])) as Record<MatrixFormat, string>
+      const exports = Object.fromEntries(formats.map((f) => [f, formatMatrix(result, f)])) as Record<
+        MatrixFormat,
+        string
+      >
       return { result, exports }
     },
-    listExamples: async () => EXAMPLE_SESSIONS.map((s) => ({ name: s.name, description: s.description ?? '', session: s })),
+    listExamples: async () =>
+      EXAMPLE_SESSIONS.map((s) => ({ name: s.name, description: s.description ?? '', session: s })),
     runSession: async ({ session, trace }) => run(session as string | SessionInput, { trace: trace ?? true }),
   }
 

@@ -1,19 +1,30 @@
-import { InsnSyntaxError, kernelProfile, parseInsnText, qemuProfile, runProbe, type ProbeResult, type ProbeSpec } from '../engine'
+import {
+  InsnSyntaxError,
+  kernelProfile,
+  parseInsnText,
+  qemuProfile,
+  runProbe,
+  type ProbeResult,
+  type ProbeSpec,
+} from '../engine'
 import type { RegLoad } from '../engine/insn-text'
 import { parse64 } from '../engine/regs'
 import type { ProbeRequest } from '../../src-preload/contract'
 import { LabError } from './errors'
 
 export function checkProfiles(kernel: string, qemu: string, prefix = ''): void {
-  if (!kernelProfile(kernel)) throw new LabError('not-found', `no kernel profile named '${kernel}' (see aplab profiles)`, `${prefix}kernel`)
-  if (!qemuProfile(qemu)) throw new LabError('not-found', `no QEMU profile named '${qemu}' (see aplab profiles)`, `${prefix}qemu`)
+  if (!kernelProfile(kernel))
+    throw new LabError('not-found', `no kernel profile named '${kernel}' (see aplab profiles)`, `${prefix}kernel`)
+  if (!qemuProfile(qemu))
+    throw new LabError('not-found', `no QEMU profile named '${qemu}' (see aplab profiles)`, `${prefix}qemu`)
 }
 
 export function parseInsnOrThrow(text: string, field = 'insn') {
   try {
     return parseInsnText(text)
   } catch (e) {
-    if (e instanceof InsnSyntaxError) throw new LabError('invalid-input', e.message.slice(e.field.length + 2), `${field}.${e.field}`)
+    if (e instanceof InsnSyntaxError)
+      throw new LabError('invalid-input', e.message.slice(e.field.length + 2), `${field}.${e.field}`)
     throw e
   }
 }

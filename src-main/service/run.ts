@@ -18,7 +18,12 @@ export function resolveSession(ref: string | unknown): Session {
   if (typeof ref === 'string') {
     const name = ref.startsWith('builtin:') ? ref.slice('builtin:'.length) : ref
     const ex = exampleSession(name)
-    if (!ex) throw new LabError('not-found', `no built-in session '${name}' (built-ins: ${EXAMPLE_SESSIONS.map((s) => s.name).join(', ')})`, 'session')
+    if (!ex)
+      throw new LabError(
+        'not-found',
+        `no built-in session '${name}' (built-ins: ${EXAMPLE_SESSIONS.map((s) => s.name).join(', ')})`,
+        'session',
+      )
     return sessionFromDocument(ex)
   }
   return sessionFromDocument(ref)
@@ -29,7 +34,8 @@ export function run(ref: string | unknown, opts: RunOptions = {}): RunResults {
   try {
     return runSession(session, opts)
   } catch (e) {
-    if (e instanceof AssignmentError) throw new LabError('invalid-input', `${e.errno}: ${e.message.split(': ').slice(2).join(': ')}`, e.field)
+    if (e instanceof AssignmentError)
+      throw new LabError('invalid-input', `${e.errno}: ${e.message.split(': ').slice(2).join(': ')}`, e.field)
     if (e instanceof Error && /^host\.(ap|aq)mask:/.test(e.message)) {
       const [field, ...rest] = e.message.split(': ')
       throw new LabError('invalid-input', rest.join(': '), field)

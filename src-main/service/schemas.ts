@@ -28,9 +28,7 @@ export const probeRequest = z.strictObject({
       apInstructions: z.boolean().optional(),
       aiv: z.boolean().optional(),
       apxa: z.boolean().optional(),
-      facilities: z
-        .strictObject({ '12': feature, '15': feature, '65': feature, '76': feature })
-        .optional(),
+      facilities: z.strictObject({ '12': feature, '15': feature, '65': feature, '76': feature }).optional(),
     })
     .optional(),
   faults: z
@@ -52,6 +50,12 @@ export const probeRequest = z.strictObject({
   trace: z.boolean().optional(),
 })
 
+const dbId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)
+const document = z.record(z.string(), z.unknown())
+// Import text is bounded again, with a clearer message, by the store (16 MiB).
+const importText = z.strictObject({ text: z.string().max(32 * 1024 * 1024) })
+const byId = z.strictObject({ id: dbId })
+
 export const OPERATION_SCHEMAS = {
   listProfiles: z.undefined(),
   getProfile: z.strictObject({ id }),
@@ -60,5 +64,8 @@ export const OPERATION_SCHEMAS = {
   compare: z.strictObject({ matrix: z.string().min(1).max(200) }),
   listExamples: z.undefined(),
   // The session document itself is validated by the engine's session schema, which names the field.
-  runSession: z.strictObject({ session: z.union([z.string().min(1).max(200), z.record(z.string(), z.unknown())]), trace: z.boolean().optional() }),
+  runSession: z.strictObject({
+    session: z.union([z.string().min(1).max(200), z.record(z.string(), z.unknown())]),
+    trace: z.boolean().optional(),
+  }),
 } satisfies Record<OperationName, z.ZodType>

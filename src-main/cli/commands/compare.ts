@@ -9,11 +9,19 @@ export const compareCommand = defineCommand({
   name: 'compare',
   summary: 'compute a behaviour table (built-ins: seed-2019-03, aqic-merged)',
   details: 'Example: aplab compare builtin:seed-2019-03 --format text',
-  options: [{ name: 'format', type: 'string', value: 'text|md|csv|json', description: 'output format (default text; --json means json)' }],
+  options: [
+    {
+      name: 'format',
+      type: 'string',
+      value: 'text|md|csv|json',
+      description: 'output format (default text; --json means json)',
+    },
+  ],
   positionals: [{ name: 'matrix', required: true, description: 'builtin:NAME' }],
   async run({ options, positionals }, { io }) {
     const format = options.json ? 'json' : (options.format ?? 'text')
-    if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format needs one of ${FORMATS.join(', ')}, got '${format}'`)
+    if (!(FORMATS as readonly string[]).includes(format))
+      throw new UsageError(`--format needs one of ${FORMATS.join(', ')}, got '${format}'`)
     const res = (await createLabService().call('compare', { matrix: positionals[0] })) as CompareResponse
     io.stdout(res.exports[format as (typeof FORMATS)[number]] + '\n')
     const disagreeing = (res.result.rows ?? []).filter((r) => !r.agrees).length

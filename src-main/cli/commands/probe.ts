@@ -34,18 +34,31 @@ function parseCpu(text: string): NonNullable<ProbeRequest['cpu']> {
 export function formatStep(step: StepResult): string {
   const lines: string[] = []
   const head = step.fcName ? `${step.insn}(${step.fcName})` : step.insn
-  if (step.pgm) lines.push(`  outcome   ${head}: program exception ${step.pgm.name} (0x${step.pgm.code.toString(16).padStart(2, '0')})`)
+  if (step.pgm)
+    lines.push(
+      `  outcome   ${head}: program exception ${step.pgm.name} (0x${step.pgm.code.toString(16).padStart(2, '0')})`,
+    )
   else {
     const s = step.status
     const where = step.statusPlacement === 'hi' ? ' — status stored in GR1 bits 0–31 (quirk)' : ''
     lines.push(
       `  outcome   ${head}: cc ${step.cc}` +
-        (s ? `, status RC 0x${s.rc.toString(16).padStart(2, '0')} ${s.rcName} E=${s.E} R=${s.R} F=${s.F} I=${s.I} read from GR1 bits 32–63${where}` : ''),
+        (s
+          ? `, status RC 0x${s.rc.toString(16).padStart(2, '0')} ${s.rcName} E=${s.E} R=${s.R} F=${s.F} I=${s.I} read from GR1 bits 32–63${where}`
+          : ''),
     )
   }
   lines.push(`  decided   ${step.handledBy} — ${step.rule}`)
-  lines.push(`  regs in   ${Object.entries(step.regsIn).map(([k, v]) => `${k}=${v}`).join(' ')}`)
-  lines.push(`  regs out  ${Object.entries(step.regsOut).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+  lines.push(
+    `  regs in   ${Object.entries(step.regsIn)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  )
+  lines.push(
+    `  regs out  ${Object.entries(step.regsOut)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  )
   if (step.trace.length > 0) {
     lines.push('  trace')
     const w = Math.max(...step.trace.map((t) => t.layer.length))
@@ -69,7 +82,9 @@ export function formatProbe(r: ProbeResult): string {
   for (const w of r.warnings) lines.push(`  ${w}`)
   if (r.step) lines.push(formatStep(r.step))
   for (const l of r.hostLog) lines.push(`  host log: ${l.level} ${l.text} (${l.source})`)
-  lines.push(`  host resources: ${r.resources.pinnedPages} pinned NIB page(s); GISC refs ${r.resources.giscRefs.join(',')}`)
+  lines.push(
+    `  host resources: ${r.resources.pinnedPages} pinned NIB page(s); GISC refs ${r.resources.giscRefs.join(',')}`,
+  )
   return lines.join('\n') + '\n'
 }
 
@@ -87,7 +102,12 @@ export const probeCommand = defineCommand({
   options: [
     { name: 'kernel', type: 'string', value: 'profile', description: 'kernel profile (default linux-latest)' },
     { name: 'qemu', type: 'string', value: 'profile', description: 'QEMU profile (default qemu-10.1)' },
-    { name: 'cpu', type: 'string', value: 'model,feat=on|off', description: 'CPU model and AP features, e.g. host,apqi=off or z14,ap=on' },
+    {
+      name: 'cpu',
+      type: 'string',
+      value: 'model,feat=on|off',
+      description: 'CPU model and AP features, e.g. host,apqi=off or z14,ap=on',
+    },
     { name: 'vfio', type: 'string', value: 'none|loaded|mdev', description: 'vfio_ap for this guest (default mdev)' },
     { name: 'psw', type: 'string', value: 'problem|supervisor', description: 'PSW state (default supervisor)' },
     { name: 'cc', type: 'int', min: 0, max: 3, description: 'condition code before the instruction (default 0)' },
@@ -112,23 +132,27 @@ export const probeCommand = defineCommand({
     }
     if (options.cpu) req.cpu = parseCpu(options.cpu)
     if (options.vfio) {
-      if (!['none', 'loaded', 'mdev'].includes(options.vfio)) throw new UsageError(`--vfio needs none, loaded or mdev, got '${options.vfio}'`)
+      if (!['none', 'loaded', 'mdev'].includes(options.vfio))
+        throw new UsageError(`--vfio needs none, loaded or mdev, got '${options.vfio}'`)
       req.vfio = options.vfio as ProbeRequest['vfio']
     }
     if (options.psw) {
-      if (options.psw !== 'problem' && options.psw !== 'supervisor') throw new UsageError(`--psw needs problem or supervisor, got '${options.psw}'`)
+      if (options.psw !== 'problem' && options.psw !== 'supervisor')
+        throw new UsageError(`--psw needs problem or supervisor, got '${options.psw}'`)
       req.psw = options.psw
     }
     if (options.cc !== undefined) req.ccBefore = options.cc as 0 | 1 | 2 | 3
     if (options['no-gisa']) req.gisa = false
     if (options.nested) req.nested = true
     if (options.arch) req.mode = 'architecture-faithful'
-    if (options['no-aiv'] || options['no-apxa']) req.host = { ...(options['no-aiv'] ? { aiv: false } : {}), ...(options['no-apxa'] ? { apxa: false } : {}) }
+    if (options['no-aiv'] || options['no-apxa'])
+      req.host = { ...(options['no-aiv'] ? { aiv: false } : {}), ...(options['no-apxa'] ? { apxa: false } : {}) }
     const queue: NonNullable<ProbeRequest['queue']> = {}
     if (options['irq-enabled']) queue.irqEnabled = true
     if (options.unassigned) queue.assigned = false
     if (options.card) {
-      if (!['online', 'checkstopped', 'deconfigured'].includes(options.card)) throw new UsageError(`--card needs online, checkstopped or deconfigured, got '${options.card}'`)
+      if (!['online', 'checkstopped', 'deconfigured'].includes(options.card))
+        throw new UsageError(`--card needs online, checkstopped or deconfigured, got '${options.card}'`)
       queue.state = options.card as 'online'
     }
     if (Object.keys(queue).length > 0) req.queue = queue

@@ -10,13 +10,19 @@ function stepLine(s: StepResult): string {
     ? `PGM ${s.pgm.name}`
     : s.cc === null
       ? ''
-      : `cc ${s.cc}` + (s.status ? ` RC 0x${s.status.rc.toString(16).padStart(2, '0')} ${s.status.rcName} E${s.status.E}R${s.status.R}F${s.status.F}I${s.status.I}${s.statusPlacement === 'hi' ? ' (status in GR1 bits 0–31)' : ''}` : '')
+      : `cc ${s.cc}` +
+        (s.status
+          ? ` RC 0x${s.status.rc.toString(16).padStart(2, '0')} ${s.status.rcName} E${s.status.E}R${s.status.R}F${s.status.F}I${s.status.I}${s.statusPlacement === 'hi' ? ' (status in GR1 bits 0–31)' : ''}`
+          : '')
   return `  ${String(s.atUs).padStart(8)} µs  #${String(s.index).padEnd(3)} ${what.padEnd(11)} ${out.padEnd(44)} ${s.handledBy}: ${s.rule}`
 }
 
 export function formatRun(r: RunResults): string {
-  const lines = [`session '${r.session}' on ${r.kernel}, seed ${r.seed}: ${r.counts.instructions} instructions, ${r.counts.interrupts} interrupts, ended at ${r.endUs} µs`]
-  for (const e of r.events) lines.push(`  event at ${e.atUs} µs: ${e.do} — ${e.applied ? 'applied' : `refused ${e.errno}`}: ${e.reason}`)
+  const lines = [
+    `session '${r.session}' on ${r.kernel}, seed ${r.seed}: ${r.counts.instructions} instructions, ${r.counts.interrupts} interrupts, ended at ${r.endUs} µs`,
+  ]
+  for (const e of r.events)
+    lines.push(`  event at ${e.atUs} µs: ${e.do} — ${e.applied ? 'applied' : `refused ${e.errno}`}: ${e.reason}`)
   for (const g of r.guests) {
     lines.push(`guest ${g.name} (${g.qemu})${g.started ? '' : ` did not start: ${g.startError}`}`)
     for (const w of g.warnings) lines.push(`  ${w}`)
@@ -65,7 +71,13 @@ export const examplesCommand = defineCommand({
     const sessions = (await service.call('listExamples', undefined)) as { name: string; description: string }[]
     const matrices = (await service.call('listMatrices', undefined)) as { name: string; title: string }[]
     if (options.json) {
-      io.stdout(JSON.stringify({ sessions: sessions.map(({ name, description }) => ({ name, description })), matrices }, null, 2) + '\n')
+      io.stdout(
+        JSON.stringify(
+          { sessions: sessions.map(({ name, description }) => ({ name, description })), matrices },
+          null,
+          2,
+        ) + '\n',
+      )
       return
     }
     const lines = ['Sessions (aplab run builtin:NAME):']

@@ -63,7 +63,8 @@ export const LINUX_5_2 = profile(
     label: 'Linux 5.2',
     date: '2019-07-07',
     dateApprox: false,
-    represents: 'last release without a PQAP handler; vfio_ap (static matrix) and ECA_APIE exist (since 4.20, inferred)',
+    represents:
+      'last release without a PQAP handler; vfio_ap (static matrix) and ECA_APIE exist (since 4.20, inferred)',
     refName: 'linux v5.2',
     sources: ['torvalds/linux v5.2 arch/s390/kvm/priv.c kvm_s390_handle_b2 (no case 0xaf)'],
   },
@@ -148,7 +149,8 @@ export const AQIC_V5_ALT = profile(
     label: 'AQIC v5, alternative from the review',
     date: '2019-03-19',
     dateApprox: true,
-    represents: 'the alternative argued in the v5 review: no hook → drop to user space → OPERATION (never posted as code)',
+    represents:
+      'the alternative argued in the v5 review: no hook → drop to user space → OPERATION (never posted as code)',
     refName: 'aqic-v5-alt',
     sources: [
       'Halil Pasic, reply to [PATCH v5 1/7], 19 Mar 2019 (lkml.iu.edu/hypermail/linux/kernel/1903.2/02443.html)',

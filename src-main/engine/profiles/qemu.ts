@@ -10,7 +10,8 @@ const AP_31: readonly ApFeature[] = ['ap', 'apqci', 'apft']
 const AP_41: readonly ApFeature[] = [...AP_31, 'apqi']
 const AP_82: readonly ApFeature[] = [...AP_41, 'appv', 'appvi']
 
-const KVM_C = 'qemu/qemu target/s390x/kvm/kvm.c @ 06b8b50b057a08ed3680599866b69240dc006034 (handle_b2: no case 0xad/0xae/0xaf)'
+const KVM_C =
+  'qemu/qemu target/s390x/kvm/kvm.c @ 06b8b50b057a08ed3680599866b69240dc006034 (handle_b2: no case 0xad/0xae/0xaf)'
 
 export const QEMU_3_0 = qemu({
   id: 'qemu-3.0',
