@@ -384,7 +384,7 @@ function dequeue(ctx: ExecContext, q: ApQueue, insn: Insn, len: number): Outcome
   }
   q.replies.shift()
   q.replyOffset = 0
-  setGpr(vcpu, 2, 0, 0)
+  if (insn.r1 !== 2 && insn.r2 !== 2) setGpr(vcpu, 2, 0, 0)
   storeStatus(ctx, RC.NORMAL, queueFlags(q))
   if (ctx.trace) note(ctx, 'fw.dqap.reply', { apqn: formatApqn(q.apqn), psmid: reply.psmid.toString(16), len: take })
   return O_DQAP_REPLY_LO

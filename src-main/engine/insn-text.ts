@@ -31,7 +31,7 @@ const DQAP_KEYS = new Set(['r1', 'r2', 'addr', 'len', 'apqn'])
 export const INSN_TEXT_HELP = [
   'pqap <tapq|rapq|zapq|aqic|qci|qact|fc=N> [AA.DDDD] [t=1] [f=1] [ir=0|1] [isc=N] [gisc=N] [nib=ADDR]',
   'nqap AA.DDDD [r1=2] [r2=4] [psmid=N] [addr=ADDR] [len=N] [last=0|1] [special=1]',
-  'dqap AA.DDDD [r1=2] [r2=4] [addr=ADDR] [len=N]',
+  'dqap AA.DDDD [r1=4] [r2=6] [addr=ADDR] [len=N]',
 ].join('\n')
 
 function num(field: string, value: string, max: bigint): RegLoad {
@@ -82,6 +82,7 @@ export function parseInsnText(text: string): ParsedInsn {
     )
   }
   if (kv.has('apqn')) {
+    if (apqn !== null) throw new InsnSyntaxError('apqn', 'given twice')
     const a = parseApqn(kv.get('apqn')!)
     if (a === null) throw new InsnSyntaxError('apqn', `expected AA.DDDD (e.g. 05.0004), got '${kv.get('apqn')}'`)
     apqn = a
@@ -124,7 +125,8 @@ function pqap(kv: Map<string, string>, fcWord: string | null, apqn: number): Par
 }
 
 function queueMessage(name: 'NQAP' | 'DQAP', kv: Map<string, string>, apqn: number): ParsedInsn {
-  const r1 = kv.has('r1') ? small('r1', kv.get('r1')!, 15) : 2
+  // Linux's ap_dqap keeps GR2 for the residual length, so the default pairs avoid it.
+  const r1 = kv.has('r1') ? small('r1', kv.get('r1')!, 15) : name === 'NQAP' ? 2 : 4
   const r2 = kv.has('r2') ? small('r2', kv.get('r2')!, 15) : name === 'NQAP' ? 4 : 6
   if (r1 === 15 || r2 === 15) throw new InsnSyntaxError(r1 === 15 ? 'r1' : 'r2', 'register 15 has no pair register')
   const regs: Record<number, RegLoad> = {}
@@ -141,7 +143,7 @@ function queueMessage(name: 'NQAP' | 'DQAP', kv: Map<string, string>, apqn: numb
     regs[0] = { hi: 0, lo: (0x80000000 | apqn) >>> 0 }
     regs[r2] = kv.has('addr') ? num('addr', kv.get('addr')!, 0xffffffffffffffffn) : { hi: 0, lo: 0x20000 }
     regs[r2 + 1] = kv.has('len') ? num('len', kv.get('len')!, 0xffffffffffffffffn) : { hi: 0, lo: 4096 }
-    if (r2 !== 2 && r1 !== 2) regs[2] = { hi: 0, lo: 0 }
+    if (r1 !== 2 && r2 !== 2) regs[2] = { hi: 0, lo: 0 }
   }
   return { insn: { name, r1, r2 }, regs, fcName: null }
 }

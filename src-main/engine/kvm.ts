@@ -52,7 +52,9 @@ function warnOnce(ctx: ExecContext, key: string, text: string): void {
 function handlePqap(ctx: ExecContext): KvmResult {
   const { vm, vcpu, host } = ctx
   const k = ctx.kernel.kvm
-  if (k.hookCheckedFirst && !vm.hook) return toUser(ctx, 'kvm.pqap.hook-missing-first')
+  // Architecture-faithful mode has no OP for a missing hook (interception.md §2).
+  if (k.checkOrder?.startsWith('H') && !vm.hook && host.mode === 'kernel-faithful')
+    return toUser(ctx, 'kvm.pqap.hook-missing-first')
   if (!host.apInstructions) return toUser(ctx, 'kvm.pqap.no-ap-instructions')
   if ((vm.eca & ECA_APIE) === 0) return toUser(ctx, 'kvm.pqap.apie-off')
   const r0lo = lo(vcpu, 0)

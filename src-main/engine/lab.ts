@@ -421,6 +421,7 @@ function labStep(
     regsOut: {},
     status: null,
     statusPlacement: null,
+    statusStored: null,
     handledBy: 'lab',
     rule,
     trace: trace ? [makeRecord(scope, rule, args)] : [],

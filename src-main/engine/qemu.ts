@@ -18,6 +18,33 @@ export const FEATURE_DEPENDENCIES: readonly { feature: ApFeature; needs: ApFeatu
   { feature: 'appvi', needs: 'appv' },
 ]
 
+/** CPU model names QEMU knows on s390x (`-cpu help`); `qemu` and `max` are TCG models without `ap`. */
+export const CPU_MODELS: readonly string[] = [
+  'host',
+  'qemu',
+  'max',
+  'z900',
+  'z990',
+  'z9EC',
+  'z10EC',
+  'z196',
+  'z114',
+  'zEC12',
+  'zBC12',
+  'z13',
+  'z13s',
+  'z14',
+  'z14ZR1',
+  'z15',
+  'z16',
+  'gen15a',
+  'gen15b',
+  'gen16a',
+  'gen16b',
+  'gen17a',
+  'gen17b',
+]
+
 export interface CpuModelSpec {
   model: string
   features: Partial<Record<ApFeature, boolean>>
@@ -52,6 +79,16 @@ export function resolveCpuModel(
   host: Pick<Host, 'kernel' | 'facilities' | 'aiv' | 'apInstructions'>,
   spec: CpuModelSpec,
 ): CpuModelResult {
+  if (!CPU_MODELS.includes(spec.model)) {
+    return {
+      ok: false,
+      features: { ap: false, apqci: false, apft: false, apqi: false, appv: false, appvi: false },
+      // Wording of QEMU's generic CPU-option parser (inferred).
+      error: `qemu-system-s390x: unable to find CPU model '${spec.model}'`,
+      warnings: [],
+      rules: [{ rule: 'qemu.cpu.model-unknown', args: { model: spec.model } }],
+    }
+  }
   const offered = offeredFeatures(host)
   const features = { ap: false, apqci: false, apft: false, apqi: false, appv: false, appvi: false }
   const rules: CpuModelResult['rules'] = []

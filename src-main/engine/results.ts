@@ -1,7 +1,7 @@
 // Step results in the `aplab/results@1` shape (product.md §6).
 import { PQAP_FUNCTIONS, STATUS_E, STATUS_F, STATUS_I, STATUS_R, pgmName, rcName, statusRc } from './arch'
 import type { Outcome, Insn } from './outcome'
-import { gprHex, hex64, lo, type Vcpu } from './regs'
+import { gprHex, hex64, hi, lo, type Vcpu } from './regs'
 import type { Layer, RuleId } from './rules'
 import type { TraceRecord } from './trace'
 
@@ -27,6 +27,8 @@ export interface StepResult {
   status: StatusDecoded | null
   /** Where the status word was stored: `lo` (bits 32–63) or `hi` (bits 0–31, quirks Q1/Q4). */
   statusPlacement: 'lo' | 'hi' | null
+  /** The status word decoded from the half of GR1 where it was stored; differs from `status` only for `hi`. */
+  statusStored?: StatusDecoded | null
   handledBy: Layer
   rule: RuleId
   trace: TraceRecord[]
@@ -89,6 +91,7 @@ export function buildStepResult(args: {
     regsOut,
     status: returnsStatus ? decodeStatus(lo(vcpu, 1)) : null,
     statusPlacement: returnsStatus ? outcome.statusPlacement : null,
+    statusStored: returnsStatus ? decodeStatus(outcome.statusPlacement === 'hi' ? hi(vcpu, 1) : lo(vcpu, 1)) : null,
     handledBy: outcome.handledBy,
     rule: outcome.rule,
     trace: args.trace ?? [],

@@ -292,6 +292,7 @@ export const RULES = {
     'handle_b2 has no case for 0x{ipaLow}: kvm_insn_unhandled_priv, returns -1; handle_instruction injects PGM 0x01 (operation)',
     'handle_b2',
   ),
+  'qemu.cpu.model-unknown': qemu("CPU model '{model}' does not exist", 'parse_cpu_option', 'target/s390x/cpu_models.c'),
   'qemu.cpu.feature-unknown': qemu(
     "CPU feature '{feature}' does not exist in this QEMU",
     'cpu model properties',

@@ -86,14 +86,15 @@ export function vfioApPqapHook(ctx: ExecContext): HookResult {
   let status = statusWord(RC.Q_NOT_AVAIL)
   let rule: RuleId
   const mdev = vm.hook?.mdev ?? null
-  if (!mdev && v.noMdevResult === 'op') {
+  const global = v.queueLookup === 'vfioap-any'
+  if (!global && !mdev && v.noMdevResult === 'op') {
     note(ctx, 'vfio_ap.hook.no-mdev-op')
     return { result: EOPNOTSUPP, rule: 'vfio_ap.hook.no-mdev-op' }
   }
-  if (!mdev) {
+  if (!mdev && !global) {
     rule = 'vfio_ap.hook.no-mdev'
     note(ctx, rule)
-  } else if (v.mdevWithoutKvmRc01 && mdev.vm === null) {
+  } else if (mdev && v.mdevWithoutKvmRc01 && mdev.vm === null) {
     rule = 'vfio_ap.hook.no-kvm'
     note(ctx, rule)
   } else {

@@ -19,7 +19,7 @@ export function checkProfiles(kernel: string, qemu: string, prefix = ''): void {
     throw new LabError('not-found', `no QEMU profile named '${qemu}' (see aplab profiles)`, `${prefix}qemu`)
 }
 
-export function parseInsnOrThrow(text: string, field = 'insn') {
+export function parseInsnOrThrow(text: string, field = 'payload.insn') {
   try {
     return parseInsnText(text)
   } catch (e) {
@@ -30,13 +30,13 @@ export function parseInsnOrThrow(text: string, field = 'insn') {
 }
 
 export function probeSpecFrom(req: ProbeRequest): ProbeSpec {
-  checkProfiles(req.kernel, req.qemu)
+  checkProfiles(req.kernel, req.qemu, 'payload.')
   const parsed = parseInsnOrThrow(req.insn)
   const regs: Record<number, RegLoad> = {}
   for (const [name, value] of Object.entries(req.regs ?? {})) {
     if (value === undefined) continue
     const v = parse64(value)
-    if ('error' in v) throw new LabError('invalid-input', v.error, `regs.${name}`)
+    if ('error' in v) throw new LabError('invalid-input', v.error, `payload.regs.${name}`)
     regs[Number(name.slice(1))] = v
   }
   const { facilities, ...host } = req.host ?? {}

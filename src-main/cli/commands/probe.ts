@@ -8,7 +8,7 @@ const REG_OPTIONS = Array.from({ length: 16 }, (_, r) => ({
   name: `r${r}`,
   type: 'string' as const,
   value: 'hex',
-  description: r === 0 ? 'raw register values applied after the instruction text (r0 … r15)' : '',
+  description: r === 0 ? 'raw register values (0x… hex or decimal) applied after the instruction text (r0 … r15)' : '',
 }))
 
 function parseCpu(text: string): NonNullable<ProbeRequest['cpu']> {
@@ -40,13 +40,13 @@ export function formatStep(step: StepResult): string {
     )
   else {
     const s = step.status
-    const where = step.statusPlacement === 'hi' ? ' — status stored in GR1 bits 0–31 (quirk)' : ''
-    lines.push(
-      `  outcome   ${head}: cc ${step.cc}` +
-        (s
-          ? `, status RC 0x${s.rc.toString(16).padStart(2, '0')} ${s.rcName} E=${s.E} R=${s.R} F=${s.F} I=${s.I} read from GR1 bits 32–63${where}`
-          : ''),
-    )
+    const word = (d: NonNullable<StepResult['status']>) =>
+      `RC 0x${d.rc.toString(16).padStart(2, '0')} ${d.rcName} E=${d.E} R=${d.R} F=${d.F} I=${d.I}`
+    lines.push(`  outcome   ${head}: cc ${step.cc}` + (s ? `, GR1 bits 32–63 read as status: ${word(s)}` : ''))
+    if (step.statusPlacement === 'hi' && step.statusStored)
+      lines.push(
+        `            the handler stored the status in GR1 bits 0–31 instead (quirk): ${word(step.statusStored)}`,
+      )
   }
   lines.push(`  decided   ${step.handledBy} — ${step.rule}`)
   lines.push(
@@ -120,6 +120,16 @@ export const probeCommand = defineCommand({
     { name: 'unassigned', type: 'flag', description: "the APQN is not in the mdev's matrix" },
     { name: 'card', type: 'string', value: 'online|checkstopped|deconfigured', description: 'card state' },
     { name: 'fault', type: 'string', repeatable: true, value: 'name', description: 'module-get | gisc | pin=ERRNO' },
+    { name: 'no-ap-instructions', type: 'flag', description: 'the host has no AP instructions' },
+    {
+      name: 'no-facility',
+      type: 'int',
+      repeatable: true,
+      min: 0,
+      max: 255,
+      description: 'a host facility that is absent (12, 15, 65, 76)',
+    },
+    { name: 'reset-in-progress', type: 'flag', description: 'the queue is being reset' },
     { name: 'no-trace', type: 'flag', description: 'omit the trace' },
     ...REG_OPTIONS,
   ],
@@ -145,10 +155,19 @@ export const probeCommand = defineCommand({
     if (options['no-gisa']) req.gisa = false
     if (options.nested) req.nested = true
     if (options.arch) req.mode = 'architecture-faithful'
-    if (options['no-aiv'] || options['no-apxa'])
-      req.host = { ...(options['no-aiv'] ? { aiv: false } : {}), ...(options['no-apxa'] ? { apxa: false } : {}) }
+    const host: NonNullable<ProbeRequest['host']> = {}
+    if (options['no-aiv']) host.aiv = false
+    if (options['no-apxa']) host.apxa = false
+    if (options['no-ap-instructions']) host.apInstructions = false
+    for (const f of options['no-facility']) {
+      if (f !== 12 && f !== 15 && f !== 65 && f !== 76)
+        throw new UsageError(`--no-facility: ${f} is not modelled (12, 15, 65 or 76)`)
+      host.facilities = { ...host.facilities, [String(f)]: false }
+    }
+    if (Object.keys(host).length > 0) req.host = host
     const queue: NonNullable<ProbeRequest['queue']> = {}
     if (options['irq-enabled']) queue.irqEnabled = true
+    if (options['reset-in-progress']) queue.resetInProgress = true
     if (options.unassigned) queue.assigned = false
     if (options.card) {
       if (!['online', 'checkstopped', 'deconfigured'].includes(options.card))

@@ -18,7 +18,7 @@ function profile(
 
 const NO_HANDLER_KVM: KvmSwitches = {
   pqapHandler: false,
-  hookCheckedFirst: false,
+  checkOrder: null,
   fcNot3: 'op',
   noHookResult: 'op',
   noHookCc: 'unchanged',
@@ -89,7 +89,7 @@ export const AQIC_V3 = profile(
   null,
   {
     pqapHandler: true,
-    hookCheckedFirst: true,
+    checkOrder: 'HIAFP65K',
     fac65Gating: 'host65',
   },
   {
@@ -115,7 +115,7 @@ export const AQIC_V4 = profile(
     ],
   },
   AQIC_V3,
-  { hookCheckedFirst: false, noHookResult: 'rc01' },
+  { checkOrder: 'IAFP65K', noHookResult: 'rc01' },
   { queueLookup: 'mdev-list', untiedQueueRc: null, noMdevResult: 'op' },
 )
 
@@ -177,7 +177,7 @@ export const AQIC_V6 = profile(
     ],
   },
   AQIC_V5,
-  { fcNot3: 'pr_warn+op', reservedBitsCheck: true, apxaMask: 0x30f0 },
+  { checkOrder: 'IAFPRX65K', fcNot3: 'pr_warn+op', reservedBitsCheck: true, apxaMask: 0x30f0 },
   {},
 )
 
@@ -197,6 +197,7 @@ export const AQIC_V7 = profile(
   },
   AQIC_V6,
   {
+    checkOrder: 'IAFPRTX65K',
     fcNot3: 'warn+op',
     tBitApftCheck: true,
     apxaMask: 0xc0f0,

@@ -1,8 +1,11 @@
 export type CcRule = 'unchanged' | 0 | 3
 
+/** handle_pqap's checks in order (interception.md §3): H hook, I AP instructions, A ECA_APIE, F FC = 3, P problem state, R reserved bits, T T bit without APFT, X APQN range, 65 facility 65, K call the hook or answer. */
+export type CheckOrder = 'HIAFP65K' | 'IAFP65K' | 'IAFPRX65K' | 'IAFPRTX65K'
+
 export interface KvmSwitches {
   pqapHandler: boolean
-  hookCheckedFirst: boolean
+  checkOrder: CheckOrder | null
   fcNot3: 'op' | 'warn+op' | 'pr_warn+op'
   noHookResult: 'op' | 'rc01'
   noHookCc: 'unchanged' | 3
