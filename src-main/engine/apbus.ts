@@ -29,6 +29,7 @@ export function newQueue(adapter: Adapter, apqi: number): ApQueue {
     requests: [],
     replies: [],
     replyOffset: 0,
+    saved: { vm: null, gpa: 0, isc: 0xff },
   }
 }
 

@@ -152,7 +152,7 @@ function noHook(ctx: ExecContext): KvmResult {
     cc = '; cc 3'
   } else cc = `; cc unchanged (${vcpu.psw.cc})`
   if (ctx.trace) note(ctx, 'kvm.pqap.no-hook-rc01', { cc })
-  return outcome('kvm', 'kvm.pqap.no-hook-rc01', 0, 'hi')
+  return O_NO_HOOK_RC01
 }
 
 function architectedAnswer(ctx: ExecContext): Outcome {

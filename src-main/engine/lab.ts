@@ -7,6 +7,7 @@ import { advanceQueue, resetQueue, writeGuestBytes } from './apbus'
 import { parseInsnText, type RegLoad } from './insn-text'
 import { buildLab, contextFor, execute, type GuestInstance, type LabMachine } from './machine'
 import { assign, attachGuest, detachGuest, unassign, type AssignKind, type MatrixChange } from './mdev-matrix'
+import { releaseSaved } from './vfio-ap'
 import type { ApQueue, Host, HostLogEntry, Vm } from './model'
 import type { Insn } from './outcome'
 import { lo, parse64, setGpr, type Vcpu } from './regs'
@@ -455,12 +456,9 @@ function applyHostEvent(
       const apqn = parseApqn(ev.apqn)!
       const q = host.queues.get(apqn)
       if (!q) return { ok: false, errno: 'ENODEV', reason: `no queue ${formatApqn(apqn)} on the host` }
-      const owner = [...host.mdevs.values()].find(
-        (m) => m.vm && (m.apm[apqn >>> 11]! & (0x80 >>> ((apqn >>> 8) & 7))) !== 0,
-      )
       resetQueue(host, q)
-      if (owner?.vm) owner.vm.savedIrq.delete(apqn)
-      return { ok: true, errno: null, reason: `queue ${formatApqn(apqn)} reset` }
+      releaseSaved(scope, host, q)
+      return { ok: true, errno: null, reason: `queue ${formatApqn(apqn)} reset; its interrupt resources freed` }
     }
     case 'stop_guest':
     case 'start_guest': {

@@ -1,14 +1,12 @@
 // Builds a host, its AP bus and the guests' VMs from plain specs, and runs one instruction
 // through firmware → KVM → vfio_ap → QEMU. `labMachine()` is the one-call entry for tests.
-import { CRYCB_FORMATS, ECA_AIV, ECA_APIE, type CardMode, type CardType } from './arch'
+import { ECA_AIV, ECA_APIE, type CardMode, type CardType } from './arch'
 import { newQueue, refreshHwinfo } from './apbus'
 import { sieExecute, insnIpa } from './firmware'
 import { crycbFormatFor, kvmHandleInstruction } from './kvm'
 import {
   NO_FAULTS,
-  maskFromIds,
   maskSet,
-  maskTest,
   newMask,
   type Adapter,
   type AdapterState,
@@ -229,7 +227,6 @@ export function startGuest(host: Host, spec: GuestSpec, index: number): GuestIns
     memory: new Map(),
     hostBase: HOST_BASE_STRIDE * (index + 1),
     vcpus: Array.from({ length: spec.vcpus ?? 1 }, (_, i) => newVcpu(i)),
-    savedIrq: new Map(),
   }
   if (mdev) {
     mdev.vm = vm

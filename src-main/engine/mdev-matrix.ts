@@ -125,14 +125,12 @@ export function unassign(scope: TraceScope | null, host: Host, mdev: Mdev, kind:
 }
 
 /** vfio_ap_mdev_reset_queue: ZAPQ on the host, then the interrupt resources of the queue are freed. */
-export function resetAndFree(scope: TraceScope | null, host: Host, mdev: Mdev, apqn: number): void {
+export function resetAndFree(scope: TraceScope | null, host: Host, _mdev: Mdev, apqn: number): void {
   const q = host.queues.get(apqn)
-  if (q) resetQueue(host, q)
-  const vm = mdev.vm
-  if (vm && scope) {
-    releaseSaved({ host, vm, vcpu: vm.vcpus[0]!, trace: scope.trace, kernel: host.kernel, qemu: vm.qemu }, apqn)
-    note(scope, 'lab.reset.irq-freed', { apqn: formatApqn(apqn) })
-  } else if (vm) releaseSaved({ host, vm, vcpu: vm.vcpus[0]!, trace: null, kernel: host.kernel, qemu: vm.qemu }, apqn)
+  if (!q) return
+  resetQueue(host, q)
+  releaseSaved(scope ?? { trace: null, kernel: host.kernel, qemu: null }, host, q)
+  if (scope) note(scope, 'lab.reset.irq-freed', { apqn: formatApqn(apqn) })
 }
 
 /** The guest stops: vfio_ap clears the hook and the CRYCB masks and resets every queue of the mdev. */

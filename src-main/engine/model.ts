@@ -71,6 +71,8 @@ export interface ApQueue {
   replies: ApMessage[]
   /** The remaining bytes of a reply being received in parts (DQAP cc 1). */
   replyOffset: number
+  /** vfio_ap's struct vfio_ap_queue: the NIB it pinned and the ISC it registered (saved_iova / saved_isc). */
+  saved: { vm: Vm | null; gpa: number; isc: number }
 }
 
 export interface HostFacilities {
@@ -168,8 +170,6 @@ export interface Vm {
   /** Synthetic host address of guest page 0, for pinned-page addresses in traces. */
   hostBase: number
   vcpus: Vcpu[]
-  /** Per queue the NIB/ISC vfio_ap saved (q->saved_iova / saved_isc). */
-  savedIrq: Map<number, { gpa: number; isc: number }>
 }
 
 export interface ExecContext {

@@ -15,7 +15,7 @@ import { maskTest, type ApQueue, type ExecContext, type Host, type Mdev } from '
 import { EOPNOTSUPP, outcome, type Outcome } from './outcome'
 import { hi, lo, setGpr } from './regs'
 import type { RuleId } from './rules'
-import { hex, note } from './trace'
+import { hex, note, type TraceScope } from './trace'
 
 /** The host alert ISC (GAL_ISC, asm/isc.h) that kvm_s390_gisc_register returns. */
 export const GAL_ISC = 5
@@ -228,8 +228,10 @@ export function irqEnable(ctx: ExecContext, q: ApQueue, isc: number, nibHi: numb
     })
   let rule: RuleId
   if (rc === RC.NORMAL) {
-    releaseSaved(ctx, q.apqn)
-    vm.savedIrq.set(q.apqn, { gpa: nibLo, isc })
+    releaseSaved(ctx, host, q)
+    q.saved.vm = vm
+    q.saved.gpa = nibLo
+    q.saved.isc = isc
     rule = 'vfio_ap.irq.enabled'
     note(ctx, rule)
   } else if (rc === RC.OTHERWISE_CHANGED) {
@@ -267,14 +269,18 @@ function rewrite(ctx: ExecContext, status: number): number {
   return ((status & ~0x00ff0000) | (rw.to << 16)) >>> 0
 }
 
-export function releaseSaved(ctx: ExecContext, apqn: number): void {
-  const { vm, host } = ctx
-  const saved = vm.savedIrq.get(apqn)
-  if (!saved) return
-  if (vm.gisa && vm.gisa.iamRefs[saved.isc]! > 0) vm.gisa.iamRefs[saved.isc]!--
+/** vfio_ap_free_aqic_resources: unregister the saved GISC, unpin the saved NIB. */
+export function releaseSaved(scope: TraceScope, host: Host, q: ApQueue): void {
+  const saved = q.saved
+  const vm = saved.vm
+  if (!vm) return
+  const isc = saved.isc
+  if (vm.gisa && vm.gisa.iamRefs[isc]! > 0) vm.gisa.iamRefs[isc]!--
   host.pinnedPages--
-  vm.savedIrq.delete(apqn)
-  if (ctx.trace) note(ctx, 'vfio_ap.irq.freed', { isc: saved.isc })
+  saved.vm = null
+  saved.isc = 0xff
+  saved.gpa = 0
+  if (scope.trace) note(scope, 'vfio_ap.irq.freed', { isc })
 }
 
 function disableOnce(ctx: ExecContext, q: ApQueue): number {
@@ -310,7 +316,7 @@ export function irqDisable(ctx: ExecContext, q: ApQueue): IrqResult {
       if (ctx.trace) note(ctx, 'vfio_ap.irq.disable-warn', { rc: hex(rc, 2) })
       break
     }
-    releaseSaved(ctx, q.apqn)
+    releaseSaved(ctx, ctx.host, q)
   } else {
     status = disableOnce(ctx, q)
     const rc = statusRc(status)
@@ -325,7 +331,7 @@ export function irqDisable(ctx: ExecContext, q: ApQueue): IrqResult {
             : 'resources freed'
           : 'resources kept (freed only on RC 0)',
       })
-    if (free) releaseSaved(ctx, q.apqn)
+    if (free) releaseSaved(ctx, ctx.host, q)
   }
   return { status, rule: 'vfio_ap.irq.disable' }
 }
