@@ -1,5 +1,6 @@
 import { cpus } from 'node:os'
 import { benchEngine } from './engine'
+import { benchLab } from './lab'
 
 export async function runBenchmarks(argv: readonly string[]): Promise<Record<string, unknown>> {
   const quick = argv.includes('--quick')
@@ -9,6 +10,7 @@ export async function runBenchmarks(argv: readonly string[]): Promise<Record<str
     cpus: cpus().length,
     date: new Date().toISOString(),
     engine: benchEngine(quick ? 200_000 : 2_000_000),
+    lab: benchLab(quick ? 100_000 : 1_000_000),
   }
   try {
     const modulePath = '../store/bench'

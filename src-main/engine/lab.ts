@@ -4,7 +4,7 @@
 // function of the session.
 import { APQN_MASK, formatApqn, parseApqn } from './arch'
 import { advanceQueue, resetQueue, writeGuestBytes } from './apbus'
-import { parseInsnText, type RegLoad } from './insn-text'
+import { parseInsnText } from './insn-text'
 import { buildLab, contextFor, execute, type GuestInstance, type LabMachine } from './machine'
 import { assign, attachGuest, detachGuest, unassign, type AssignKind, type MatrixChange } from './mdev-matrix'
 import { releaseSaved } from './vfio-ap'
@@ -12,6 +12,7 @@ import type { ApQueue, Host, HostLogEntry, Vm } from './model'
 import type { Insn } from './outcome'
 import { lo, parse64, setGpr, type Vcpu } from './regs'
 import { buildStepResult, operandRegisters, snapshotRegs, type StepResult } from './results'
+import { RunQueue, seededRandom } from './scheduler'
 import type { Session, SessionEvent, Step } from './session'
 import { makeRecord, type TraceRecord } from './trace'
 
@@ -66,28 +67,16 @@ export interface RunOptions {
 }
 
 interface Runner {
+  readyUs: number
+  tie: number
   guest: number
   vcpu: number
   vm: Vm
   cpu: Vcpu
   program: Step[]
   pc: number
-  readyUs: number
   wait: { isc: number | null; deadline: number; since: number; index: number } | null
   poll: { count: number } | null
-}
-
-/** xorshift32, seeded from the session: the tie-break order of vCPUs ready at the same time. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9
-  return () => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x
-  }
 }
 
 export function labFromSession(session: Session): LabMachine {
@@ -145,24 +134,37 @@ export function parseMask(text: string, field: string): Uint8Array {
   return m
 }
 
-function loadRegs(cpu: Vcpu, regs: Record<number, RegLoad>): void {
-  for (const [r, v] of Object.entries(regs)) setGpr(cpu, Number(r), v.hi >>> 0, v.lo >>> 0)
+/** An instruction step's text parsed once: the instruction and its register loads as (reg, hi, lo) triples. */
+interface Compiled {
+  insn: Insn
+  loads: Uint32Array
 }
 
-function stepInsn(step: Step, cpu: Vcpu): Insn | null {
+function compile(text: string, cache: Map<string, Compiled>): Compiled {
+  let c = cache.get(text)
+  if (!c) {
+    const p = parseInsnText(text)
+    const regs = Object.entries(p.regs)
+    const loads = new Uint32Array(regs.length * 3)
+    regs.forEach(([r, v], i) => loads.set([Number(r), v.hi >>> 0, v.lo >>> 0], i * 3))
+    c = { insn: p.insn, loads }
+    cache.set(text, c)
+  }
+  return c
+}
+
+function stepInsn(step: Step, cpu: Vcpu, cache: Map<string, Compiled>): Insn | null {
   if ('insn' in step) return { name: step.insn, r1: step.r1 ?? 0, r2: step.r2 ?? 0 }
-  if ('text' in step) {
-    const p = parseInsnText(step.text)
-    loadRegs(cpu, p.regs)
-    return p.insn
-  }
-  if ('aqic' in step) {
+  let text: string
+  if ('text' in step) text = step.text
+  else if ('aqic' in step) {
     const nib = step.nib === undefined ? '0x2000' : String(step.nib)
-    const p = parseInsnText(`pqap aqic ${step.aqic} ir=${step.ir === false ? 0 : 1} isc=${step.isc ?? 6} nib=${nib}`)
-    loadRegs(cpu, p.regs)
-    return p.insn
-  }
-  return null
+    text = `pqap aqic ${step.aqic} ir=${step.ir === false ? 0 : 1} isc=${step.isc ?? 6} nib=${nib}`
+  } else return null
+  const c = compile(text, cache)
+  const l = c.loads
+  for (let i = 0; i < l.length; i += 3) setGpr(cpu, l[i]!, l[i + 1]!, l[i + 2]!)
+  return c.insn
 }
 
 function conditionHolds(cond: string, s: StepResult): boolean {
@@ -185,7 +187,7 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
   const { host } = lab
   const trace = opts.trace ?? true
   const keep = opts.keepSteps ?? true
-  const random = prng(session.seed)
+  const random = seededRandom(session.seed)
   const guests: GuestResults[] = lab.guests.map((g, gi) => ({
     name: g.name,
     qemu: g.qemu.id,
@@ -206,6 +208,7 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
         program: v.program,
         pc: 0,
         readyUs: 0,
+        tie: random(),
         wait: null,
         poll: null,
       })
@@ -220,6 +223,7 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
   const maxSteps = opts.maxSteps ?? 10_000_000
   const stopped = new Set<number>()
   const busy = new Set<ApQueue>()
+  const compiled = new Map<string, Compiled>()
 
   const emit = (r: Runner, step: StepResult) => {
     counts.steps++
@@ -227,36 +231,39 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
     opts.onStep?.(r.guest, r.vcpu, step)
   }
 
+  // The earliest reply time among busy queues; a stale (too early) value only costs one extra scan.
+  let earliestDue = Infinity
   const advanceAll = () => {
+    if (host.nowUs < earliestDue) return
+    earliestDue = Infinity
     for (const q of busy) {
       advanceQueue(null, host, q)
       if (q.requests.length === 0) busy.delete(q)
+      else earliestDue = Math.min(earliestDue, q.requests[0]!.dueUs)
     }
   }
 
-  const nextDue = () => {
-    let t = Infinity
-    for (const q of busy) if (q.requests.length > 0) t = Math.min(t, q.requests[0]!.dueUs)
-    return t
-  }
+  const nextDue = () => earliestDue
 
   const applyEvent = (ev: SessionEvent, index: number) => {
     const res = applyHostEvent(lab, session, ev, stopped, trace)
     eventResults.push({ index, atUs: ev.atUs, do: ev.do, applied: res.ok, errno: res.errno, reason: res.reason })
   }
 
-  for (;;) {
-    const ready: Runner[] = []
-    let earliest = Infinity
-    for (const r of runners) {
-      if (r.pc >= r.program.length || stopped.has(r.guest)) continue
-      if (r.readyUs < earliest) {
-        earliest = r.readyUs
-        ready.length = 0
-      }
-      if (r.readyUs === earliest) ready.push(r)
+  const queue = new RunQueue<Runner>()
+  const parked: Runner[] = []
+  for (const r of runners) if (r.program.length > 0) queue.push(r)
+
+  const nextRunner = (): Runner | undefined => {
+    for (;;) {
+      const r = queue.peek()
+      if (r === undefined || !stopped.has(r.guest)) return r
+      parked.push(queue.pop()!)
     }
-    const best = ready.length === 0 ? null : ready.length === 1 ? ready[0]! : ready[random() % ready.length]!
+  }
+
+  for (;;) {
+    const best = nextRunner()
     const eventAt = nextEvent < events.length ? events[nextEvent]!.e.atUs : Infinity
     const runAt = best ? best.readyUs : Infinity
     const dueAt = nextDue()
@@ -267,11 +274,24 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
     if (eventAt <= now) {
       const { e, index } = events[nextEvent++]!
       applyEvent(e, index)
+      for (let i = parked.length - 1; i >= 0; i--) {
+        const r = parked[i]!
+        if (stopped.has(r.guest)) continue
+        parked.splice(i, 1)
+        r.readyUs = Math.max(r.readyUs, host.nowUs)
+        r.tie = random()
+        queue.push(r)
+      }
       continue
     }
     if (!best || runAt > now) continue
     if (counts.steps >= maxSteps) break
+    queue.pop()
     runStep(best)
+    if (best.pc < best.program.length) {
+      best.tie = random()
+      queue.push(best)
+    }
   }
 
   function runStep(r: Runner) {
@@ -301,7 +321,7 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
         )
         finish(r)
       } else {
-        r.readyUs = Math.min(r.wait.deadline, nextInterestingTime(host, busy, r.wait.deadline))
+        r.readyUs = Math.max(Math.min(r.wait.deadline, earliestDue), host.nowUs + 1)
         if (r.readyUs <= host.nowUs) r.readyUs = host.nowUs + 1
       }
       return
@@ -360,7 +380,7 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
   function executeInsnStep(r: Runner, step: Step): StepResult {
     const cpu = r.cpu
     const t: TraceRecord[] | null = trace ? [] : null
-    const insn = stepInsn(step, cpu)!
+    const insn = stepInsn(step, cpu, compiled)!
     const ctx = contextFor(host, r.vm, r.vcpu, t)
     const regsIn = snapshotRegs(cpu, operandRegisters(insn))
     const r0lo = lo(cpu, 0)
@@ -369,7 +389,10 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
     counts.instructions++
     if (insn.name === 'NQAP' && outcome.pgm === 0) {
       const q = host.queues.get(r0lo & APQN_MASK)
-      if (q && q.requests.length > 0) busy.add(q)
+      if (q && q.requests.length > 0) {
+        busy.add(q)
+        earliestDue = Math.min(earliestDue, q.requests[0]!.dueUs)
+      }
     }
     if (outcome.pgm === 2) cpu.psw.problem = false
     return buildStepResult({ index: r.pc, insn, r0loIn: r0lo, regsIn, outcome, vcpu: cpu, atUs, trace: t })
@@ -393,12 +416,6 @@ export function runSession(session: Session, opts: RunOptions = {}): RunResults 
     endUs: host.nowUs,
     counts,
   }
-}
-
-function nextInterestingTime(host: Host, busy: Set<ApQueue>, fallback: number): number {
-  let t = fallback
-  for (const q of busy) if (q.requests.length > 0) t = Math.min(t, q.requests[0]!.dueUs)
-  return Math.max(t, host.nowUs + 1)
 }
 
 function labStep(

@@ -28,11 +28,9 @@ export function setGpr(v: Vcpu, r: number, high: number, low: number): void {
   v.gprs[2 * r + 1] = low
 }
 
-const HEX = '0123456789abcdef'
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
 function hex8(n: number): string {
-  let s = ''
-  for (let shift = 28; shift >= 0; shift -= 4) s += HEX[(n >>> shift) & 0xf]
-  return s
+  return BYTE_HEX[(n >>> 24) & 0xff]! + BYTE_HEX[(n >>> 16) & 0xff]! + BYTE_HEX[(n >>> 8) & 0xff]! + BYTE_HEX[n & 0xff]!
 }
 
 export function hex64(high: number, low: number): string {

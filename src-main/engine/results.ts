@@ -47,10 +47,20 @@ export function decodeStatus(word: number): StatusDecoded {
 }
 
 /** The registers an instruction reads: GR0–GR2 for PQAP, plus the R1 and R2 pairs for NQAP/DQAP. */
-export function operandRegisters(insn: Insn): number[] {
-  if (insn.name === 'PQAP') return [0, 1, 2]
-  const set = new Set([0, 1, 2, insn.r1, insn.r1 + 1, insn.r2, insn.r2 + 1].filter((r) => r < 16))
-  return [...set].sort((a, b) => a - b)
+const PQAP_OPERANDS: readonly number[] = [0, 1, 2]
+const PQAP_OUT: readonly number[] = [1, 2]
+const PAIR_OPERANDS = new Map<number, readonly number[]>()
+
+export function operandRegisters(insn: Insn): readonly number[] {
+  if (insn.name === 'PQAP') return PQAP_OPERANDS
+  const key = insn.r1 * 16 + insn.r2
+  let regs = PAIR_OPERANDS.get(key)
+  if (!regs) {
+    const set = new Set([0, 1, 2, insn.r1, insn.r1 + 1, insn.r2, insn.r2 + 1].filter((r) => r < 16))
+    regs = [...set].sort((a, b) => a - b)
+    PAIR_OPERANDS.set(key, regs)
+  }
+  return regs
 }
 
 export function snapshotRegs(vcpu: Vcpu, regs: readonly number[]): Record<string, string> {
@@ -77,7 +87,7 @@ export function buildStepResult(args: {
 }): StepResult {
   const { insn, outcome, vcpu } = args
   const { fc, fcName } = fcOf(insn, args.r0loIn)
-  const regsOut = insn.name === 'PQAP' ? snapshotRegs(vcpu, [1, 2]) : snapshotRegs(vcpu, operandRegisters(insn))
+  const regsOut = snapshotRegs(vcpu, insn.name === 'PQAP' ? PQAP_OUT : operandRegisters(insn))
   const returnsStatus = outcome.pgm === 0 && outcome.statusPlacement !== null
   return {
     index: args.index,

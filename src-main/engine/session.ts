@@ -104,7 +104,7 @@ const guestSchema = z.strictObject({
     .default(64),
   nested: z.boolean().default(false),
   vcpus: z
-    .array(z.strictObject({ program: z.array(stepSchema).max(100_000).default([]) }))
+    .array(z.strictObject({ program: z.array(stepSchema).max(5_000_000).default([]) }))
     .min(1)
     .max(64)
     .default([{ program: [] }]),
