@@ -202,6 +202,12 @@ export const RULES = {
     'APQN {apqn} is bound to vfio_ap but not tied to a guest matrix: status RC 0x03',
     'vfio_ap_get_queue',
   ),
+  'vfio_ap.hook.queue-of-other-guest': vfio(
+    "APQN {apqn} belongs to the mdev of guest {owner}; v3 uses that mdev (q->matrix) without comparing its KVM with this guest's, so the interruption change applies to {owner}'s queue, GISA and memory — a cross-guest hole closed in v4 by per-mdev queue lists",
+    'handle_pqap',
+    'V3-X',
+    'read from [PATCH v3 7/9]',
+  ),
   'vfio_ap.hook.queue-found': vfio('APQN {apqn} found ({lookup}); IR = {ir}: {action}', 'handle_pqap'),
   'vfio_ap.hook.write-back-lo': vfio(
     'status 0x{status} copied into GR1 and shifted right by 32: bits 32–63 hold it, bits 0–31 are 0',

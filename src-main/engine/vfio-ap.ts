@@ -11,7 +11,7 @@ import {
   queueGateRc,
   type HostAqicRequest,
 } from './apbus'
-import { maskTest, type ApQueue, type ExecContext, type Host, type Mdev } from './model'
+import { maskTest, type ApQueue, type ExecContext, type Host, type Mdev, type Vm } from './model'
 import { EOPNOTSUPP, outcome, type Outcome } from './outcome'
 import { hi, lo, setGpr } from './regs'
 import type { RuleId } from './rules'
@@ -57,20 +57,26 @@ function lookupName(ctx: ExecContext): string {
   }
 }
 
-function lookupQueue(ctx: ExecContext, mdev: Mdev | null, apqn: number): { q: ApQueue } | { rc: number; rule: RuleId } {
+/** The queue and the VM whose mdev it belongs to (q->matrix_mdev->kvm), or the RC of a failed lookup. */
+function lookupQueue(
+  ctx: ExecContext,
+  mdev: Mdev | null,
+  apqn: number,
+): { q: ApQueue; owner: Vm } | { rc: number; rule: RuleId } {
   const { host } = ctx
   const v = ctx.kernel.vfioAp
   const q = queueAt(host, apqn)
   const bound = q !== undefined && boundToVfioAp(host, apqn)
   if (v.queueLookup === 'vfioap-any') {
     if (!bound || !q) return { rc: RC.Q_NOT_AVAIL, rule: 'vfio_ap.hook.queue-not-found' }
-    const tied = [...host.mdevs.values()].some((m) => m.vm !== null && mdevAssigns(m, apqn))
-    if (!tied && v.untiedQueueRc !== null) return { rc: v.untiedQueueRc, rule: 'vfio_ap.hook.queue-untied' }
-    return { q }
+    // v3 takes q->matrix (the open mdev the queue was associated with) and never compares its KVM with the caller's.
+    const tied = [...host.mdevs.values()].find((m) => m.vm !== null && mdevAssigns(m, apqn))
+    if (!tied) return { rc: v.untiedQueueRc ?? RC.Q_NOT_AVAIL, rule: 'vfio_ap.hook.queue-untied' }
+    return { q, owner: tied.vm! }
   }
   if (!mdev || !bound || !q || !mdevAssigns(mdev, apqn))
     return { rc: RC.Q_NOT_AVAIL, rule: 'vfio_ap.hook.queue-not-found' }
-  return { q }
+  return { q, owner: mdev.vm ?? ctx.vm }
 }
 
 /** handle_pqap in vfio_ap_ops.c: returns 0 with the status written to GR1, or -EOPNOTSUPP. */
@@ -112,9 +118,15 @@ export function vfioApPqapHook(ctx: ExecContext): HookResult {
           ir: ir ? 1 : 0,
           action: ir ? 'enable interruptions' : 'disable interruptions',
         })
+      let target = ctx
+      if (found.owner !== vm) {
+        if (ctx.trace)
+          note(ctx, 'vfio_ap.hook.queue-of-other-guest', { apqn: formatApqn(apqn), owner: found.owner.name })
+        target = { ...ctx, vm: found.owner }
+      }
       const r = ir
-        ? irqEnable(ctx, found.q, lo(vcpu, 1) & QIRQ_ISC_LO, hi(vcpu, 2), lo(vcpu, 2))
-        : irqDisable(ctx, found.q)
+        ? irqEnable(target, found.q, lo(vcpu, 1) & QIRQ_ISC_LO, hi(vcpu, 2), lo(vcpu, 2))
+        : irqDisable(target, found.q)
       status = r.status
       rule = r.rule
     }

@@ -84,6 +84,7 @@ export const AQIC_V3 = profile(
     sources: [
       '"[PATCH v3 2/9] s390: ap: kvm: setting a hook for PQAP instructions" (Message-Id 1550152269-6317-3-git-send-email-pmorel@linux.ibm.com)',
       `series 80287, commit 561e48c66cb6 (${SERIES})`,
+      '"[PATCH v3 7/9] s390: ap: implement PAPQ AQIC interception in kernel" (vfio_ap handle_pqap, vfio_ap_setirq, vfio_ap_clrirq)',
     ],
   },
   null,
@@ -97,6 +98,8 @@ export const AQIC_V3 = profile(
     queueLookup: 'vfioap-any',
     untiedQueueRc: 0x03,
     hostRcRewrite: { from: 0x08, to: 0x07 },
+    // [PATCH v3 7/9] vfio_ap_clrirq frees the NIB and ISC only when ap_aqic() answers RC 0.
+    disablePath: 'aqic-free-if-rc0',
   },
 )
 
