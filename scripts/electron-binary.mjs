@@ -24,7 +24,9 @@ if (!dir) {
 } else if (existsSync(join(dir, 'path.txt'))) {
   console.log('aplab: Electron binary present.')
 } else if (skip) {
-  console.log('aplab: ELECTRON_SKIP_BINARY_DOWNLOAD is set; skipping the Electron binary. `npm start` will use browser mode.')
+  console.log(
+    'aplab: ELECTRON_SKIP_BINARY_DOWNLOAD is set; skipping the Electron binary. `npm start` will use browser mode.',
+  )
 } else {
   const timeoutMs = Number(process.env.APLAB_ELECTRON_DOWNLOAD_TIMEOUT_MS ?? 120000)
   const child = spawn(process.execPath, [join(dir, 'install.js')], { cwd: dir, stdio: 'inherit' })
