@@ -92,14 +92,22 @@ export function benchEngine(n = 2_000_000) {
     if (acc === -1) setGpr(machine().guests[0]!.vm!.vcpus[0]!, 0, 0, 0)
     return t
   }
+  // Best of several rounds, interleaved, so a noisy neighbour hurts both sides alike.
+  const rounds = 3
+  let offS = Infinity
+  let onS = Infinity
+  let bareS = Infinity
   run(false)
   bare()
-  const offS = run(false)
-  const onS = run(true)
-  const bareS = bare()
+  for (let i = 0; i < rounds; i++) {
+    offS = Math.min(offS, run(false))
+    bareS = Math.min(bareS, bare())
+    onS = Math.min(onS, run(true))
+  }
   const rate = (s: number) => Math.round(n / s)
   return {
     instructions: n,
+    rounds,
     stream: STREAM_TEXT,
     traceOffPerSec: rate(offS),
     traceOnPerSec: rate(onS),
