@@ -29,8 +29,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['electron', 'better-sqlite3', 'node:*', 'fs', 'path', 'child_process', 'http', 'vue', 'pinia'], message: 'The engine is pure: no Electron, SQLite, DOM or Node I/O.' },
-            { group: ['**/store/**', '**/service/**', '**/ipc/**', '**/web/**', '**/cli/**'], message: 'The engine must not depend on front ends or the store.' },
+            {
+              group: ['electron', 'better-sqlite3', 'node:*', 'fs', 'path', 'child_process', 'http', 'vue', 'pinia'],
+              message: 'The engine is pure: no Electron, SQLite, DOM or Node I/O.',
+            },
+            {
+              group: ['**/store/**', '**/service/**', '**/ipc/**', '**/web/**', '**/cli/**'],
+              message: 'The engine must not depend on front ends or the store.',
+            },
           ],
         },
       ],

@@ -1,9 +1,11 @@
-import { join } from 'node:path'
-import { BrowserWindow, app, ipcMain, session, shell } from 'electron'
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { BrowserWindow, app, dialog, ipcMain, session, shell } from 'electron'
 import { registerIpcHandlers } from './ipc/register'
 import { ensureElectronSqliteBinding } from './native/electron-sqlite'
 import { createAppUrlPolicy, guardAllWebContents, secureSession, secureWebPreferences } from './security'
-import { createLabService } from './service'
+import { createLabService, type LabServiceOptions } from './service'
+import { defaultStorePath, openStore } from './store'
 
 // https://www.electronjs.org/docs/latest/tutorial/security#4-enable-process-sandboxing
 app.enableSandbox()
@@ -14,6 +16,8 @@ const policy = createAppUrlPolicy({
   devServerUrl: app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL,
 })
 const trustedWebContentsIds = new Set<number>()
+// The service reads `store` on every call, so the database can open after the window does.
+const serviceOptions: LabServiceOptions = {}
 let mainWindow: BrowserWindow | null = null
 
 function showMainWindow(): void {
@@ -27,6 +31,17 @@ function showMainWindow(): void {
     height: 860,
     title: 'AP Lab',
     webPreferences: secureWebPreferences(join(appRoot, 'out', 'preload', 'index.cjs')),
+  })
+  // The renderer asks before unsaved changes are dropped (beforeunload); Electron needs the answer from here.
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'question',
+      buttons: ['Discard changes', 'Stay'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'The lab session has unsaved changes.',
+    })
+    if (choice === 0) event.preventDefault()
   })
   const id = win.webContents.id
   trustedWebContentsIds.add(id)
@@ -45,8 +60,19 @@ async function prepareSqlite(): Promise<void> {
     electronVersion: process.versions.electron ?? '',
     userDataDir: app.getPath('userData'),
   })
-  if (binding.ok) console.log(`aplab: SQLite for Electron: ${binding.path}${binding.built ? ' (built now)' : ''}`)
-  else console.warn(`aplab: running without persistence. ${binding.error.message}\n${binding.error.detail}`)
+  if (!binding.ok) {
+    console.warn(`aplab: running without persistence. ${binding.error.message}\n${binding.error.detail}`)
+    return
+  }
+  console.log(`aplab: SQLite for Electron: ${binding.path}${binding.built ? ' (built now)' : ''}`)
+  const path = defaultStorePath()
+  try {
+    mkdirSync(dirname(path), { recursive: true })
+    serviceOptions.store = openStore(path, { nativeBinding: binding.path })
+    console.log(`aplab: database ${path}`)
+  } catch (err) {
+    console.warn(`aplab: running without persistence. ${err instanceof Error ? err.message : String(err)}`)
+  }
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -56,9 +82,15 @@ if (!app.requestSingleInstanceLock()) {
   app.on('second-instance', () => app.isReady() && showMainWindow())
   app.on('activate', () => app.isReady() && showMainWindow())
   app.on('window-all-closed', () => app.quit())
+  app.on('will-quit', () => serviceOptions.store?.close())
   void app.whenReady().then(() => {
     secureSession(session.defaultSession)
-    registerIpcHandlers({ ipcMain, service: createLabService(), trustedWebContentsIds, isAppUrl: policy.isAppUrl })
+    registerIpcHandlers({
+      ipcMain,
+      service: createLabService(serviceOptions),
+      trustedWebContentsIds,
+      isAppUrl: policy.isAppUrl,
+    })
     showMainWindow()
     return prepareSqlite()
   })

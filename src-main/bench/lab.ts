@@ -22,7 +22,12 @@ function roundTrip(apqn: string, psmid: number): Step[] {
 }
 
 export function largeSession(guests: number, instructionsPerGuest: number): SessionInput {
-  const adapters = Array.from({ length: ADAPTERS }, (_, i) => ({ id: i + 1, domains: Array.from({ length: DOMAINS }, (_, d) => d), latencyUs: 20, depth: 8 }))
+  const adapters = Array.from({ length: ADAPTERS }, (_, i) => ({
+    id: i + 1,
+    domains: Array.from({ length: DOMAINS }, (_, d) => d),
+    latencyUs: 20,
+    depth: 8,
+  }))
   const mdevs = Array.from({ length: guests }, (_, g) => ({
     uuid: `mdev-${g}`,
     adapters: [1 + (g % ADAPTERS)],
@@ -60,7 +65,14 @@ function measure(doc: SessionInput) {
   })
   const s = Number(process.hrtime.bigint() - t0) / 1e9
   peak = Math.max(peak, process.memoryUsage().heapUsed)
-  return { instructions: r.counts.instructions, interrupts: r.counts.interrupts, seconds: +s.toFixed(3), perSec: Math.round(r.counts.instructions / s), peakHeapMiB: +((peak - before) / 2 ** 20).toFixed(1), virtualEndUs: r.endUs }
+  return {
+    instructions: r.counts.instructions,
+    interrupts: r.counts.interrupts,
+    seconds: +s.toFixed(3),
+    perSec: Math.round(r.counts.instructions / s),
+    peakHeapMiB: +((peak - before) / 2 ** 20).toFixed(1),
+    virtualEndUs: r.endUs,
+  }
 }
 
 export function benchLab(totalInstructions = 1_000_000, guests = 64) {

@@ -2,7 +2,7 @@
 // guest), control domains and card state, the sysfs `matrix` / `guest_matrix` text, and the
 // kernel's answer to an assignment change.
 import { formatApqn } from './arch'
-import { labFromSession } from './lab'
+import { labFromSession, runOnLab } from './lab'
 import { assign, unassign, type AssignKind, type MatrixChange } from './mdev-matrix'
 import { maskIds, maskTest, type Host, type Mdev } from './model'
 import { parseSession, type Session, type SessionInput } from './session'
@@ -61,9 +61,11 @@ function owner(host: Host, apqn: number, mdev: Mdev | undefined, guestOf: Map<Md
   return host.vfioAp ? 'vfio_ap' : 'unbound'
 }
 
-export function labView(doc: SessionInput | Session): LabView {
+/** The host as the session starts it, or, with `afterRun`, as the run left it (interrupt state included). */
+export function labView(doc: SessionInput | Session, opts: { afterRun?: boolean } = {}): LabView {
   const session = parseSession(doc)
   const lab = labFromSession(session)
+  if (opts.afterRun) runOnLab(lab, session, { trace: false, keepSteps: false })
   const { host } = lab
   const guestOf = new Map<Mdev, string>()
   lab.guests.forEach((g, i) => {

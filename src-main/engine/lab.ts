@@ -183,7 +183,11 @@ function conditionHolds(cond: string, s: StepResult): boolean {
 }
 
 export function runSession(session: Session, opts: RunOptions = {}): RunResults {
-  const lab = labFromSession(session)
+  return runOnLab(labFromSession(session), session, opts)
+}
+
+/** Runs the session on a lab built from it; the lab is left in its final state for inspection. */
+export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {}): RunResults {
   const { host } = lab
   const trace = opts.trace ?? true
   const keep = opts.keepSteps ?? true

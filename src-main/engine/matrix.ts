@@ -1,23 +1,45 @@
 // Behaviour matrices: a sweep of probe configurations, the outcome of every cell, hand-made
-// rows checked against the computed cells, and an exact `x`-collapsed table.
-import { rcName } from './arch'
+// rows checked against the computed cells, and two exact collapsed tables: `minimized` (every
+// coordinate a value or `x`) and `cover` (coordinates may be value sets, `a|b`).
+//
+// Cells are numbered in grid order (the last dimension varies fastest), so any range of
+// indexes can be computed on its own: sweeps split a matrix into chunks and shards by index.
+import { formatApqn, rcName } from './arch'
+import type { ParsedInsn, RegLoad } from './insn-text'
+import { buildLab, contextFor, execute, type AdapterSpec, type MdevSpec } from './machine'
+import { AssignmentError } from './mdev-matrix'
 import { runProbe, type ProbeResult, type ProbeSpec } from './probe'
-import type { RuleId, Layer } from './rules'
+import { findProfile } from './profiles'
+import { lo, setGpr } from './regs'
+import { buildStepResult, decodeStatus, operandRegisters, snapshotRegs, type StepResult } from './results'
+import type { Layer, RuleId } from './rules'
 import type { TraceRecord } from './trace'
+import type { MatrixSpec } from './matrix-spec'
+
+/** The part of a dimension the table functions need: its value ids, in order. */
+export interface DimShape {
+  values: readonly { id: string }[]
+}
 
 export interface DimValue {
   id: string
   label: string
   apply: (spec: ProbeSpec) => ProbeSpec
+  /** The same as `apply`, in place, on a private copy made by cloneProbeSpec (optional fast path). */
+  mutate?: (spec: ProbeSpec) => void
 }
 
 export interface Dimension {
   id: string
   label: string
   values: DimValue[]
+  /** The configuration field the dimension varies (matrix-spec field name), when it came from a spec. */
+  field?: string
 }
 
 export type OutcomeField = 'pgm' | 'cc' | 'rc' | 'status' | 'placement' | 'handledBy'
+
+export const OUTCOME_FIELDS: readonly OutcomeField[] = ['pgm', 'cc', 'rc', 'status', 'placement', 'handledBy']
 
 export interface Matrix {
   name: string
@@ -26,9 +48,26 @@ export interface Matrix {
   base: ProbeSpec
   dimensions: Dimension[]
   outcome: OutcomeField[]
-  /** Rows written by people (e.g. the seed's table): value ids, `x` for any, checked against the cells. */
+  /** Rows written by people (e.g. the seed's table): value ids, `x` for any, `a|b` for a set, checked against the cells. */
   rows?: string[][]
   notes?: string[]
+  /** The validated `aplab/matrix@1` document this matrix was compiled from (needed by worker sweeps and merges). */
+  spec?: MatrixSpec
+  /** A dimension whose consecutive values are compared cell by cell (the change-* built-ins, `aplab diff`). */
+  diffAxis?: string
+}
+
+/** What the guest saw, field by field: the base of `outcome` strings and of ABI diffs. */
+export interface Observed {
+  started: boolean
+  pgm: string | null
+  cc: number | null
+  /** The response code as the guest finds it where the status was stored (bits 8–15 of GR1 for `hi`). */
+  rc: number | null
+  /** Status flags of the stored status word, e.g. `E0 R0 F0 I1`. */
+  flags: string | null
+  placement: 'lo' | 'hi' | null
+  handledBy: Layer | null
 }
 
 export interface Cell {
@@ -38,6 +77,11 @@ export interface Cell {
   handledBy: Layer | null
   trace: TraceRecord[]
   startError: string | null
+  observed?: Observed
+  /** Host log lines (WARN, pr_warn …) the probe produced: host-side, not guest-visible. */
+  hostLog?: string[]
+  /** For a program probe: the outcome of each step before the last. */
+  program?: string[]
 }
 
 export interface TableRow {
@@ -51,37 +95,322 @@ export interface CheckedRow extends TableRow {
   outcomes: string[]
 }
 
+export interface ResultDimension {
+  id: string
+  label: string
+  values: { id: string; label: string }[]
+}
+
+export interface ProfileRef {
+  id: string
+  kind: 'kernel' | 'qemu'
+  label: string
+  date: string
+  sources: string[]
+}
+
 export interface MatrixResult {
   name: string
   title: string
-  dimensions: { id: string; label: string; values: { id: string; label: string }[] }[]
+  dimensions: ResultDimension[]
   outcomeFields: OutcomeField[]
   cells: Cell[]
+  /** Exact collapsed table, every coordinate a value id or `x`; no group of rows can collapse further to `x`. */
   minimized: TableRow[]
   rows: CheckedRow[] | null
   notes: string[]
+  description?: string
+  /** Exact and irreducible cover with value sets (`a|b`): no two rows with one outcome differ in exactly one coordinate. */
+  cover?: TableRow[]
+  spec?: MatrixSpec | null
+  /** The kernel and QEMU profiles the matrix uses, with their sources. */
+  profiles?: ProfileRef[]
+  diffAxis?: string | null
+  /** Whether the cells carry their traces. */
+  traced?: boolean
 }
 
 export const ANY = 'x'
+export const SET_SEPARATOR = '|'
 
-export function describeOutcome(r: ProbeResult, fields: readonly OutcomeField[]): string {
-  if (!r.started || !r.step) return 'guest does not start'
-  const s = r.step
-  if (s.pgm) return s.pgm.name
+// ---------------------------------------------------------------------------------------------
+// Outcomes
+
+const NOT_STARTED: Observed = Object.freeze({
+  started: false,
+  pgm: null,
+  cc: null,
+  rc: null,
+  flags: null,
+  placement: null,
+  handledBy: null,
+}) as Observed
+
+function flagsOf(word: number): string {
+  const s = decodeStatus(word)
+  return `E${s.E} R${s.R} F${s.F} I${s.I}`
+}
+
+export function observeStep(s: StepResult): Observed {
+  if (s.pgm)
+    return { started: true, pgm: s.pgm.name, cc: null, rc: null, flags: null, placement: null, handledBy: s.handledBy }
+  let rc: number | null = null
+  let flags: string | null = null
+  if (s.status) {
+    if (s.statusPlacement === 'hi') {
+      const word = parseInt(s.regsOut.r1!.slice(2, 10), 16) >>> 0
+      rc = (word >>> 16) & 0xff
+      flags = flagsOf(word)
+    } else {
+      rc = s.status.rc
+      flags = `E${s.status.E} R${s.status.R} F${s.status.F} I${s.status.I}`
+    }
+  }
+  return { started: true, pgm: null, cc: s.cc, rc, flags, placement: s.statusPlacement, handledBy: s.handledBy }
+}
+
+export function observe(r: ProbeResult): Observed {
+  if (!r.started || !r.step) return NOT_STARTED
+  return observeStep(r.step)
+}
+
+export function hex2(n: number): string {
+  return `0x${n.toString(16).padStart(2, '0')}`
+}
+
+/** The outcome text of a cell, from the fields the matrix counts (a program exception always counts). */
+export function describeObserved(o: Observed, fields: readonly OutcomeField[]): string {
+  if (!o.started) return 'guest does not start'
+  if (o.pgm) return fields.includes('handledBy') ? `${o.pgm} (${o.handledBy})` : o.pgm
   const parts: string[] = []
   for (const f of fields) {
     if (f === 'pgm') continue
-    if (f === 'cc') parts.push(`cc ${s.cc}`)
-    if (f === 'rc' && s.status) {
-      const rc = s.statusPlacement === 'hi' ? (parseInt(s.regsOut.r1!.slice(2, 10), 16) >>> 16) & 0xff : s.status.rc
-      parts.push(`RC 0x${rc.toString(16).padStart(2, '0')} ${rcName(rc)}`)
-    }
-    if (f === 'placement' && s.statusPlacement)
-      parts.push(s.statusPlacement === 'hi' ? 'GR1 bits 0–31' : 'GR1 bits 32–63')
-    if (f === 'status' && s.status) parts.push(`E${s.status.E} R${s.status.R} F${s.status.F} I${s.status.I}`)
-    if (f === 'handledBy') parts.push(`by ${s.handledBy}`)
+    if (f === 'cc') parts.push(`cc ${o.cc}`)
+    if (f === 'rc' && o.rc !== null) parts.push(`RC ${hex2(o.rc)} ${rcName(o.rc)}`)
+    if (f === 'placement' && o.placement) parts.push(o.placement === 'hi' ? 'GR1 bits 0–31' : 'GR1 bits 32–63')
+    if (f === 'status' && o.flags) parts.push(o.flags)
+    if (f === 'handledBy') parts.push(`by ${o.handledBy}`)
   }
   return parts.length === 0 ? '-' : parts.join(', ')
+}
+
+export function describeOutcome(r: ProbeResult, fields: readonly OutcomeField[]): string {
+  return describeObserved(observe(r), fields)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probes and programs
+
+/** A probe configuration as the matrix builds it: a ProbeSpec plus, for programs, the steps. */
+export interface MatrixProbeSpec extends ProbeSpec {
+  program?: readonly ParsedInsn[]
+}
+
+const PROGRAM_MDEV = 'aplab-probe-mdev'
+
+function unique(xs: number[]): number[] {
+  return [...new Set(xs)]
+}
+
+/**
+ * Runs a program (several instructions, in order, on one vCPU of one machine) in the probe's
+ * machine: the same host, mdev and guest as runProbe builds, with every APQN the program names.
+ * The result describes the last step; `earlier` holds the steps before it.
+ */
+export function runProgram(
+  spec: ProbeSpec,
+  program: readonly ParsedInsn[],
+): { result: ProbeResult; earlier: StepResult[] } {
+  if (program.length === 0) return { result: runProbe(spec), earlier: [] }
+  if (program.length === 1) return { result: runProbe({ ...spec, insn: program[0]! }), earlier: [] }
+  const steps = program.map((parsed) => ({ parsed, regs: { ...parsed.regs, ...spec.regs } as Record<number, RegLoad> }))
+  const apqns = steps.map((s) => (s.regs[0]?.lo ?? 0) & 0xffff)
+  const vfio = spec.vfio ?? 'mdev'
+  const adapters: AdapterSpec[] = [{ id: 5, domains: [4, 5] }]
+  for (const apqn of apqns) {
+    const apid = apqn >>> 8
+    const apqi = apqn & 0xff
+    const own = adapters.find((a) => a.id === apid)
+    if (!own) adapters.push({ id: apid, domains: [apqi] })
+    else if (!own.domains.includes(apqi)) own.domains.push(apqi)
+  }
+  const apids = unique(apqns.map((a) => a >>> 8))
+  const apqis = unique(apqns.map((a) => a & 0xff))
+  if (spec.queue?.state) for (const a of adapters) if (apids.includes(a.id)) a.state = spec.queue.state
+  const assigned = spec.queue?.assigned ?? true
+  const mdev: MdevSpec | null =
+    vfio === 'mdev' ? { uuid: PROGRAM_MDEV, adapters: assigned ? apids : [], domains: assigned ? apqis : [] } : null
+  const apmask = new Uint8Array(32).fill(0xff)
+  for (const id of apids) apmask[id >>> 3] = apmask[id >>> 3]! & ~(0x80 >>> (id & 7))
+  const build = (withMdev: MdevSpec | null) =>
+    buildLab(
+      {
+        kernel: spec.kernel,
+        mode: spec.mode ?? 'kernel-faithful',
+        vfioAp: vfio !== 'none',
+        adapters,
+        faults: spec.faults ?? {},
+        ...spec.host,
+        apmask,
+      },
+      withMdev ? [withMdev] : [],
+      [
+        {
+          name: 'probe',
+          qemu: spec.qemu,
+          cpu: { model: spec.cpu?.model ?? 'host', features: spec.cpu?.features ?? {} },
+          mdev: withMdev?.uuid ?? null,
+          gisa: spec.gisa ?? true,
+          nested: spec.nested ?? false,
+        },
+      ],
+    )
+  let lab: ReturnType<typeof buildLab>
+  let assignWarning: string | null = null
+  try {
+    lab = build(mdev)
+  } catch (e) {
+    if (!(e instanceof AssignmentError) || !mdev) throw e
+    assignWarning = `vfio_ap refused to assign the program's queues to the probe's mdev: ${e.errno} (${e.message})`
+    lab = build({ ...mdev, adapters: [], domains: [] })
+  }
+  const guest = lab.guests[0]!
+  const last = steps[steps.length - 1]!
+  const lastParsed = last.parsed
+  const base = {
+    kernel: spec.kernel,
+    qemu: spec.qemu,
+    vfio,
+    apqn: lastParsed.insn.name === 'PQAP' && lastParsed.fcName === 'QCI' ? null : formatApqn(apqns[apqns.length - 1]!),
+    started: guest.started,
+    startError: guest.startError,
+    warnings: assignWarning ? [...guest.warnings, assignWarning] : guest.warnings,
+    startTrace: guest.startTrace,
+    hostLog: lab.host.log,
+  }
+  if (!guest.vm) return { result: { ...base, step: null, resources: { pinnedPages: 0, giscRefs: [] } }, earlier: [] }
+  const vm = guest.vm
+  for (const apqn of unique(apqns)) {
+    const q = lab.host.queues.get(apqn)
+    if (q && spec.queue?.irqEnabled) {
+      q.irq.enabled = true
+      q.irq.isc = 6
+      q.irq.gisc = 6
+      q.irq.nibVm = vm
+      q.irq.nibGpa = 0x1000
+    }
+    if (q && spec.queue?.resetInProgress) q.resetUntilUs = lab.host.resetWindowUs
+  }
+  const results: StepResult[] = []
+  const vcpu = vm.vcpus[0]!
+  vcpu.psw.cc = spec.ccBefore ?? 0
+  steps.forEach((s, index) => {
+    const trace: TraceRecord[] | null = spec.trace === false ? null : []
+    const ctx = contextFor(lab.host, vm, 0, trace)
+    for (const [r, v] of Object.entries(s.regs)) setGpr(ctx.vcpu, Number(r), v.hi >>> 0, v.lo >>> 0)
+    ctx.vcpu.psw.problem = spec.psw === 'problem'
+    const regsIn = snapshotRegs(ctx.vcpu, operandRegisters(s.parsed.insn))
+    const r0loIn = lo(ctx.vcpu, 0)
+    const outcome = execute(ctx, s.parsed.insn)
+    results.push(
+      buildStepResult({ index, insn: s.parsed.insn, r0loIn, regsIn, outcome, vcpu, atUs: lab.host.nowUs, trace }),
+    )
+  })
+  return {
+    result: {
+      ...base,
+      step: results[results.length - 1]!,
+      resources: { pinnedPages: lab.host.pinnedPages, giscRefs: vm.gisa ? [...vm.gisa.iamRefs] : [] },
+    },
+    earlier: results.slice(0, -1),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cells
+
+/** Number of cells: the product of the dimensions' sizes (0 when a dimension is empty). */
+export function cellCount(matrix: { dimensions: readonly DimShape[] }): number {
+  let n = 1
+  for (const d of matrix.dimensions) n *= d.values.length
+  return n
+}
+
+/** The dimension values of the cell with this grid index (last dimension fastest). */
+export function valuesAt(matrix: Pick<Matrix, 'dimensions'>, index: number): DimValue[] {
+  const dims = matrix.dimensions
+  const out: DimValue[] = new Array(dims.length)
+  let rest = index
+  for (let i = dims.length - 1; i >= 0; i--) {
+    const n = dims[i]!.values.length
+    out[i] = dims[i]!.values[rest % n]!
+    rest = Math.floor(rest / n)
+  }
+  return out
+}
+
+export function coordsAt(matrix: { dimensions: readonly DimShape[] }, index: number): string[] {
+  const dims = matrix.dimensions
+  const out: string[] = new Array(dims.length)
+  let rest = index
+  for (let i = dims.length - 1; i >= 0; i--) {
+    const n = dims[i]!.values.length
+    out[i] = dims[i]!.values[rest % n]!.id
+    rest = Math.floor(rest / n)
+  }
+  return out
+}
+
+/** A copy of a probe configuration whose nested objects can be changed in place. */
+export function cloneProbeSpec(s: ProbeSpec): ProbeSpec {
+  const c: ProbeSpec = { ...s }
+  if (s.cpu) c.cpu = s.cpu.features ? { ...s.cpu, features: { ...s.cpu.features } } : { ...s.cpu }
+  if (s.host) c.host = s.host.facilities ? { ...s.host, facilities: { ...s.host.facilities } } : { ...s.host }
+  if (s.faults) c.faults = { ...s.faults }
+  if (s.queue) c.queue = { ...s.queue }
+  if (s.regs) c.regs = { ...s.regs }
+  return c
+}
+
+/** The probe configuration of one cell: the base with every coordinate's value applied. */
+export function cellSpec(matrix: Matrix, values: readonly DimValue[], trace = true): MatrixProbeSpec {
+  if (values.every((v) => v.mutate)) {
+    const spec = cloneProbeSpec(matrix.base)
+    spec.trace = trace
+    for (const v of values) v.mutate!(spec)
+    return spec
+  }
+  let spec: ProbeSpec = { ...matrix.base, trace }
+  for (const v of values) spec = v.apply(spec)
+  return spec
+}
+
+export function computeCell(matrix: Matrix, values: readonly DimValue[], trace = true): Cell {
+  const spec = cellSpec(matrix, values, trace) as MatrixProbeSpec
+  const { result: r, earlier } = spec.program ? runProgram(spec, spec.program) : { result: runProbe(spec), earlier: [] }
+  const observed = observe(r)
+  return {
+    coords: values.map((v) => v.id),
+    outcome: describeObserved(observed, matrix.outcome),
+    rule: r.step?.rule ?? null,
+    handledBy: r.step?.handledBy ?? null,
+    trace: r.step ? r.step.trace : r.startTrace,
+    startError: r.startError,
+    observed,
+    hostLog: r.hostLog.map((l) => `${l.level}: ${l.text}`),
+    program: earlier.map((s) => `${s.fcName ?? s.insn}: ${describeObserved(observeStep(s), matrix.outcome)}`),
+  }
+}
+
+export function computeCellAt(matrix: Matrix, index: number, trace = true): Cell {
+  return computeCell(matrix, valuesAt(matrix, index), trace)
+}
+
+/** Cells `start` (inclusive) to `end` (exclusive) in grid order. */
+export function computeRange(matrix: Matrix, start: number, end: number, trace = true): Cell[] {
+  const out: Cell[] = []
+  for (let i = start; i < end; i++) out.push(computeCellAt(matrix, i, trace))
+  return out
 }
 
 function* grid(dims: readonly Dimension[]): Generator<DimValue[]> {
@@ -100,28 +429,22 @@ function* grid(dims: readonly Dimension[]): Generator<DimValue[]> {
   }
 }
 
-export function computeCell(matrix: Matrix, values: readonly DimValue[], trace = true): Cell {
-  let spec: ProbeSpec = { ...matrix.base, trace }
-  for (const v of values) spec = v.apply(spec)
-  const r = runProbe(spec)
-  return {
-    coords: values.map((v) => v.id),
-    outcome: describeOutcome(r, matrix.outcome),
-    rule: r.step?.rule ?? null,
-    handledBy: r.step?.handledBy ?? null,
-    trace: r.step ? r.step.trace : r.startTrace,
-    startError: r.startError,
-  }
-}
-
 export function computeCells(matrix: Matrix, trace = true): Cell[] {
   const out: Cell[] = []
   for (const values of grid(matrix.dimensions)) out.push(computeCell(matrix, values, trace))
   return out
 }
 
-function matches(pattern: readonly string[], coords: readonly string[]): boolean {
-  return pattern.every((p, i) => p === ANY || p === coords[i])
+// ---------------------------------------------------------------------------------------------
+// Row patterns: `x`, a value id, or a set `a|b`
+
+export function patternMatches(p: string, id: string): boolean {
+  if (p === ANY || p === id) return true
+  return p.includes(SET_SEPARATOR) && p.split(SET_SEPARATOR).includes(id)
+}
+
+export function matches(pattern: readonly string[], coords: readonly string[]): boolean {
+  return pattern.every((p, i) => patternMatches(p, coords[i]!))
 }
 
 export function checkRows(rows: readonly string[][], cells: readonly Cell[]): CheckedRow[] {
@@ -138,33 +461,9 @@ export function checkRows(rows: readonly string[][], cells: readonly Cell[]): Ch
   })
 }
 
-/**
- * Exact minimization: split on the first dimension, minimize each part, and collapse the
- * dimension to `x` where every value's part is the same table. Expanding the result gives back
- * every computed cell.
- */
-export function minimize(dims: readonly Dimension[], cells: readonly Cell[]): TableRow[] {
-  const byKey = new Map(cells.map((c) => [c.coords.join('\u0000'), c.outcome]))
-  function rec(prefix: string[], depth: number): TableRow[] {
-    if (depth === dims.length) {
-      const outcome = byKey.get(prefix.join('\u0000'))
-      return outcome === undefined ? [] : [{ coords: [], outcome }]
-    }
-    const parts = dims[depth]!.values.map((v) => ({ id: v.id, rows: rec([...prefix, v.id], depth + 1) }))
-    const signature = (rows: TableRow[]) => JSON.stringify(rows)
-    const first = signature(parts[0]!.rows)
-    if (parts.every((p) => signature(p.rows) === first))
-      return parts[0]!.rows.map((r) => ({ coords: [ANY, ...r.coords], outcome: r.outcome }))
-    const out: TableRow[] = []
-    for (const p of parts) for (const r of p.rows) out.push({ coords: [p.id, ...r.coords], outcome: r.outcome })
-    return out
-  }
-  return rec([], 0)
-}
-
-export function expand(dims: readonly Dimension[], rows: readonly TableRow[]): Map<string, string> {
+export function expand(dims: readonly DimShape[], rows: readonly TableRow[]): Map<string, string> {
   const out = new Map<string, string>()
-  for (const values of grid(dims)) {
+  for (const values of grid(dims as unknown as Dimension[])) {
     const coords = values.map((v) => v.id)
     const row = rows.find((r) => matches(r.coords, coords))
     if (row) out.set(coords.join('\u0000'), row.outcome)
@@ -172,20 +471,333 @@ export function expand(dims: readonly Dimension[], rows: readonly TableRow[]): M
   return out
 }
 
-export function runMatrix(matrix: Matrix, trace = true): MatrixResult {
-  const cells = computeCells(matrix, trace)
+// ---------------------------------------------------------------------------------------------
+// Minimization
+//
+// Internally a table is an Int32Array of outcome ids over the grid (-1: no cell there), and a
+// row is one index set per dimension (sorted value indexes) plus an outcome id.
+
+interface IRow {
+  sets: number[][]
+  out: number
+}
+
+interface Table {
+  sizes: number[]
+  strides: number[]
+  outcomes: Int32Array
+  names: string[]
+}
+
+function buildTable(dims: readonly DimShape[], cells: readonly Pick<Cell, 'coords' | 'outcome'>[]) {
+  const sizes = dims.map((d) => d.values.length)
+  const strides = new Array<number>(sizes.length)
+  let n = 1
+  for (let i = sizes.length - 1; i >= 0; i--) {
+    strides[i] = n
+    n *= sizes[i]!
+  }
+  const outcomes = new Int32Array(n).fill(-1)
+  const names: string[] = []
+  const nameIds = new Map<string, number>()
+  const valueIndex = dims.map((d) => new Map(d.values.map((v, i) => [v.id, i])))
+  for (const c of cells) {
+    let at = 0
+    let ok = true
+    for (let i = 0; i < sizes.length; i++) {
+      const v = valueIndex[i]!.get(c.coords[i]!)
+      if (v === undefined) {
+        ok = false
+        break
+      }
+      at += v * strides[i]!
+    }
+    if (!ok) continue
+    let id = nameIds.get(c.outcome)
+    if (id === undefined) {
+      id = names.length
+      names.push(c.outcome)
+      nameIds.set(c.outcome, id)
+    }
+    outcomes[at] = id
+  }
+  return { sizes, strides, outcomes, names } satisfies Table
+}
+
+/** Split on each dimension in turn; values whose sub-tables are identical form one group. */
+function partition(t: Table, allowSets: boolean): IRow[] {
+  const D = t.sizes.length
+  const rec = (d: number, base: number): IRow[] => {
+    if (d === D) {
+      const o = t.outcomes[base]!
+      return o < 0 ? [] : [{ sets: [], out: o }]
+    }
+    const n = t.sizes[d]!
+    const parts: IRow[][] = []
+    const sigs: string[] = []
+    for (let v = 0; v < n; v++) {
+      const rows = rec(d + 1, base + v * t.strides[d]!)
+      parts.push(rows)
+      sigs.push(JSON.stringify(rows))
+    }
+    const groups = new Map<string, number[]>()
+    for (let v = 0; v < n; v++) {
+      const g = groups.get(sigs[v]!)
+      if (g) g.push(v)
+      else groups.set(sigs[v]!, [v])
+    }
+    const out: IRow[] = []
+    const full = groups.size === 1
+    for (const members of groups.values()) {
+      const split = full || allowSets ? [members] : members.map((m) => [m])
+      for (const set of split) for (const r of parts[set[0]!]!) out.push({ sets: [set, ...r.sets], out: r.out })
+    }
+    // Keep rows in value order of their first coordinate, as the seed's table is written.
+    if (!full && !allowSets) out.sort((a, b) => a.sets[0]![0]! - b.sets[0]![0]!)
+    return out
+  }
+  return rec(0, 0)
+}
+
+function isFull(set: readonly number[], size: number): boolean {
+  return set.length === size
+}
+
+function union(a: readonly number[], b: readonly number[]): number[] {
+  return [...new Set([...a, ...b])].sort((x, y) => x - y)
+}
+
+function keyExcept(r: IRow, d: number): string {
+  let k = String(r.out)
+  for (let i = 0; i < r.sets.length; i++) k += i === d ? '|*' : `|${r.sets[i]!.join(',')}`
+  return k
+}
+
+/**
+ * Merges rows with one outcome that differ in exactly one coordinate. With `toAnyOnly`, a group
+ * merges only when together it covers every value of that dimension (the row becomes `x`);
+ * otherwise the coordinates are joined into a set. Repeats until nothing merges.
+ */
+function mergePass(t: Table, rows: IRow[], toAnyOnly: boolean): IRow[] {
+  let cur = rows
+  let changed = true
+  while (changed) {
+    changed = false
+    for (let d = 0; d < t.sizes.length; d++) {
+      const groups = new Map<string, number[]>()
+      cur.forEach((r, i) => {
+        const k = keyExcept(r, d)
+        const g = groups.get(k)
+        if (g) g.push(i)
+        else groups.set(k, [i])
+      })
+      const drop = new Set<number>()
+      const replace = new Map<number, IRow>()
+      for (const members of groups.values()) {
+        if (members.length < 2) continue
+        let set: number[] = []
+        for (const m of members) set = union(set, cur[m]!.sets[d]!)
+        if (toAnyOnly && !isFull(set, t.sizes[d]!)) continue
+        const first = cur[members[0]!]!
+        replace.set(members[0]!, { sets: first.sets.map((s, i) => (i === d ? set : s)), out: first.out })
+        for (const m of members.slice(1)) drop.add(m)
+      }
+      if (drop.size > 0) {
+        changed = true
+        cur = cur.flatMap((r, i) => (drop.has(i) ? [] : [replace.get(i) ?? r]))
+      }
+    }
+  }
+  return cur
+}
+
+/** Visits the grid indexes of a cube; stops early when `visit` returns false. */
+function forEachCell(t: Table, sets: readonly (readonly number[])[], visit: (at: number) => boolean): boolean {
+  const D = sets.length
+  const pos = new Array<number>(D).fill(0)
+  if (sets.some((s) => s.length === 0)) return true
+  for (;;) {
+    let at = 0
+    for (let i = 0; i < D; i++) at += sets[i]![pos[i]!]! * t.strides[i]!
+    if (!visit(at)) return false
+    let k = D - 1
+    while (k >= 0) {
+      pos[k]!++
+      if (pos[k]! < sets[k]!.length) break
+      pos[k] = 0
+      k--
+    }
+    if (k < 0) return true
+  }
+}
+
+function cubeSize(sets: readonly (readonly number[])[]): number {
+  let n = 1
+  for (const s of sets) n *= s.length
+  return n
+}
+
+function contains(a: IRow, b: IRow): boolean {
+  return a.out === b.out && a.sets.every((s, i) => b.sets[i]!.every((v) => s.includes(v)))
+}
+
+/** Work limit (cells visited) for prime expansion and the irredundancy pass. */
+const COVER_BUDGET = 8_000_000
+
+function primeCover(t: Table): IRow[] {
+  const D = t.sizes.length
+  let rows = mergePass(t, partition(t, true), false)
+  let budget = COVER_BUDGET
+  // Expand each row to a prime: add every value whose slice has the row's outcome throughout.
+  rows = rows.map((r) => {
+    const sets = r.sets.map((s) => [...s])
+    for (let d = 0; d < D && budget > 0; d++) {
+      for (let v = 0; v < t.sizes[d]! && budget > 0; v++) {
+        if (sets[d]!.includes(v)) continue
+        const slice = sets.map((s, i) => (i === d ? [v] : s))
+        budget -= cubeSize(slice)
+        const pure = forEachCell(t, slice, (at) => t.outcomes[at] === r.out)
+        if (pure) sets[d] = union(sets[d]!, [v])
+      }
+    }
+    return { sets, out: r.out }
+  })
+  // Drop rows every cell of which another row covers (smallest first).
+  const total = rows.reduce((n, r) => n + cubeSize(r.sets), 0)
+  if (total <= budget) {
+    const count = new Uint32Array(t.outcomes.length)
+    for (const r of rows) forEachCell(t, r.sets, (at) => ((count[at] = count[at]! + 1), true))
+    const order = rows.map((_, i) => i).sort((a, b) => cubeSize(rows[a]!.sets) - cubeSize(rows[b]!.sets) || a - b)
+    const dropped = new Set<number>()
+    for (const i of order) {
+      const redundant = forEachCell(t, rows[i]!.sets, (at) => count[at]! >= 2)
+      if (!redundant) continue
+      dropped.add(i)
+      forEachCell(t, rows[i]!.sets, (at) => ((count[at] = count[at]! - 1), true))
+    }
+    rows = rows.filter((_, i) => !dropped.has(i))
+  }
+  rows = mergePass(t, rows, false)
+  // Equal or contained rows (possible when the budget cut expansion short).
+  if (rows.length <= 4000)
+    rows = rows.filter((r, i) => !rows.some((o, j) => j !== i && contains(o, r) && (j < i || !contains(r, o))))
+  return rows
+}
+
+function sortRows(rows: IRow[]): IRow[] {
+  return [...rows].sort((a, b) => {
+    for (let i = 0; i < a.sets.length; i++) {
+      const x = a.sets[i]!
+      const y = b.sets[i]!
+      if (x[0] !== y[0]) return x[0]! - y[0]!
+      if (x.length !== y.length) return y.length - x.length
+      for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return x[k]! - y[k]!
+    }
+    return a.out - b.out
+  })
+}
+
+function render(dims: readonly DimShape[], t: Table, rows: readonly IRow[]): TableRow[] {
+  return rows.map((r) => ({
+    coords: r.sets.map((s, i) =>
+      isFull(s, t.sizes[i]!) ? ANY : s.map((v) => dims[i]!.values[v]!.id).join(SET_SEPARATOR),
+    ),
+    outcome: t.names[r.out]!,
+  }))
+}
+
+/**
+ * Exact minimization with `x` only: split on each dimension, collapse a dimension to `x` where
+ * every value's part is the same table, then merge any group of rows with one outcome that
+ * differ in one coordinate and together cover all of its values. Expanding the result gives
+ * back every computed cell; rows never overlap.
+ */
+export function minimize(dims: readonly DimShape[], cells: readonly Pick<Cell, 'coords' | 'outcome'>[]): TableRow[] {
+  if (dims.length === 0) return cells.length > 0 ? [{ coords: [], outcome: cells[0]!.outcome }] : []
+  const t = buildTable(dims, cells)
+  return render(dims, t, mergePass(t, partition(t, false), true))
+}
+
+/**
+ * Exact, irreducible cover with value sets (a Quine–McCluskey-style prime cover over
+ * multi-valued dimensions): every row is pure (all its cells have its outcome), every cell is
+ * covered, no two rows with one outcome differ in exactly one coordinate, and no row lies inside
+ * another. Rows may overlap; overlapping rows always agree.
+ */
+export function minimizeCover(
+  dims: readonly DimShape[],
+  cells: readonly Pick<Cell, 'coords' | 'outcome'>[],
+): TableRow[] {
+  if (dims.length === 0) return cells.length > 0 ? [{ coords: [], outcome: cells[0]!.outcome }] : []
+  const t = buildTable(dims, cells)
+  return render(dims, t, sortRows(primeCover(t)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+export function resultDimensions(dims: readonly Dimension[]): ResultDimension[] {
+  return dims.map((d) => ({ id: d.id, label: d.label, values: d.values.map((v) => ({ id: v.id, label: v.label })) }))
+}
+
+/** The kernel and QEMU profiles a matrix reaches: the base's and every dimension value's. */
+export function matrixProfiles(matrix: Matrix): ProfileRef[] {
+  const ids = new Set<string>([matrix.base.kernel, matrix.base.qemu])
+  for (const d of matrix.dimensions)
+    for (const v of d.values) {
+      const s = v.apply({ ...matrix.base })
+      ids.add(s.kernel)
+      ids.add(s.qemu)
+    }
+  const out: ProfileRef[] = []
+  for (const id of ids) {
+    const p = findProfile(id)
+    if (p) out.push({ id: p.id, kind: p.kind, label: p.label, date: p.date, sources: [...p.sources] })
+  }
+  const kind = (k: string) => (k === 'kernel' ? 0 : 1)
+  return out.sort((a, b) => kind(a.kind) - kind(b.kind))
+}
+
+/** Everything derived from a complete set of cells: the collapsed tables and the hand-row check. */
+export function assembleResult(matrix: Matrix, cells: Cell[], traced = true): MatrixResult {
   return {
     name: matrix.name,
     title: matrix.title,
-    dimensions: matrix.dimensions.map((d) => ({
-      id: d.id,
-      label: d.label,
-      values: d.values.map((v) => ({ id: v.id, label: v.label })),
-    })),
+    dimensions: resultDimensions(matrix.dimensions),
     outcomeFields: matrix.outcome,
     cells,
     minimized: minimize(matrix.dimensions, cells),
     rows: matrix.rows ? checkRows(matrix.rows, cells) : null,
     notes: matrix.notes ?? [],
+    description: matrix.description,
+    cover: minimizeCover(matrix.dimensions, cells),
+    spec: matrix.spec ?? null,
+    profiles: matrixProfiles(matrix),
+    diffAxis: matrix.diffAxis ?? null,
+    traced,
   }
+}
+
+/** A result for part of the cells (a shard): no collapsed tables, no hand-row check. */
+export function partialResult(matrix: Matrix, cells: Cell[], traced = true): MatrixResult {
+  return {
+    name: matrix.name,
+    title: matrix.title,
+    dimensions: resultDimensions(matrix.dimensions),
+    outcomeFields: matrix.outcome,
+    cells,
+    minimized: [],
+    rows: null,
+    notes: matrix.notes ?? [],
+    description: matrix.description,
+    cover: [],
+    spec: matrix.spec ?? null,
+    profiles: matrixProfiles(matrix),
+    diffAxis: matrix.diffAxis ?? null,
+    traced,
+  }
+}
+
+export function runMatrix(matrix: Matrix, trace = true): MatrixResult {
+  return assembleResult(matrix, computeCells(matrix, trace), trace)
 }

@@ -31,8 +31,13 @@ export function resolveSession(ref: string | unknown): Session {
 
 export function run(ref: string | unknown, opts: RunOptions = {}): RunResults {
   const session = resolveSession(ref)
+  return withSessionErrors(() => runSession(session, opts))
+}
+
+/** Builds the lab through `fn`, turning the kernel's refusal of an mdev matrix or a bad mask into invalid input naming the field. */
+export function withSessionErrors<T>(fn: () => T): T {
   try {
-    return runSession(session, opts)
+    return fn()
   } catch (e) {
     if (e instanceof AssignmentError)
       throw new LabError('invalid-input', `${e.errno}: ${e.message.split(': ').slice(2).join(': ')}`, e.field)

@@ -62,10 +62,65 @@ export const OPERATION_SCHEMAS = {
   probe: probeRequest,
   listMatrices: z.undefined(),
   compare: z.strictObject({ matrix: z.string().min(1).max(200) }),
+  // The matrix document itself is validated by the engine's matrix-spec schema, which names the field.
+  compareSpec: z.strictObject({ spec: z.record(z.string(), z.unknown()) }),
+  diffProfiles: z.strictObject({
+    a: id,
+    b: id,
+    probes: z.array(z.string().min(1).max(400)).max(200).optional(),
+  }),
   listExamples: z.undefined(),
   // The session document itself is validated by the engine's session schema, which names the field.
+  labView: z.strictObject({
+    session: z.union([z.string().min(1).max(200), z.record(z.string(), z.unknown())]),
+    afterRun: z.boolean().optional(),
+  }),
+  changeAssignment: z.strictObject({
+    session: z.union([z.string().min(1).max(200), z.record(z.string(), z.unknown())]),
+    mdev: z.string().min(1).max(64),
+    kind: z.enum(['adapter', 'domain', 'control_domain']),
+    id: z.number().int().min(0).max(255),
+    action: z.enum(['assign', 'unassign']),
+    running: z.boolean(),
+  }),
   runSession: z.strictObject({
     session: z.union([z.string().min(1).max(200), z.record(z.string(), z.unknown())]),
     trace: z.boolean().optional(),
   }),
+  saveSession: z.strictObject({ id: dbId.optional(), name: z.string().min(1).max(200).optional(), document }),
+  listSessions: z.undefined(),
+  getSession: byId,
+  deleteSession: byId,
+  importSession: importText,
+  exportSession: byId,
+  listRuns: z
+    .strictObject({
+      status: z.enum(['running', 'finished', 'aborted']).optional(),
+      session: dbId.optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+      offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    })
+    .optional(),
+  getRun: z.strictObject({
+    id: dbId,
+    guest: z.union([z.string().min(1).max(64), z.number().int().min(0).max(255)]).optional(),
+    vcpu: z.number().int().min(0).max(63).optional(),
+    limit: z.number().int().min(1).max(10_000).optional(),
+    offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    afterSeq: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER).optional(),
+    trace: z.boolean().optional(),
+  }),
+  runStored: z.strictObject({
+    session: z.union([dbId, z.string().min(1).max(200), document]),
+    trace: z.boolean().optional(),
+    keepSteps: z.boolean().optional(),
+  }),
+  diffRuns: z.strictObject({ a: dbId, b: dbId, limit: z.number().int().min(0).max(100_000).optional() }),
+  exportRun: z.strictObject({ id: dbId, format: z.enum(['json', 'csv']).optional() }),
+  importRun: importText,
+  deleteRun: byId,
+  saveComparison: z.strictObject({ matrix: z.string().min(1).max(200), name: z.string().min(1).max(200).optional() }),
+  listComparisons: z.undefined(),
+  getComparison: byId,
+  deleteComparison: byId,
 } satisfies Record<OperationName, z.ZodType>

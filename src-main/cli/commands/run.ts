@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs'
 import type { RunResults } from '../../engine/lab'
 import type { StepResult } from '../../engine/results'
+import type { RunStoredResponse } from '../../../src-preload/contract'
 import { LabError, createLabService } from '../../service'
+import { resolveStorePath } from '../../store'
 import { defineCommand } from '../command'
+import { openCliStore, type CliStore } from './sessions'
 
 function stepLine(s: StepResult): string {
   const what = s.fcName ? `${s.insn}(${s.fcName})` : s.insn
@@ -38,8 +41,13 @@ export function formatRun(r: RunResults): string {
 export const runCommand = defineCommand({
   name: 'run',
   summary: 'run a lab session (a session.json file or builtin:NAME) and print its results',
-  details: 'See `aplab examples` for the built-in sessions. --json prints the aplab/results@1 document.',
-  options: [{ name: 'no-trace', type: 'flag', description: 'leave the per-step traces out' }],
+  details:
+    'See `aplab examples` for the built-in sessions. --json prints the aplab/results@1 document.\n' +
+    'The run is stored in the database (--db, $APLAB_DB or the default) and its id printed; --no-store skips that.',
+  options: [
+    { name: 'no-trace', type: 'flag', description: 'leave the per-step traces out' },
+    { name: 'no-store', type: 'flag', description: 'do not store the run in the database' },
+  ],
   positionals: [{ name: 'session', required: true, description: 'session.json or builtin:NAME' }],
   async run({ options, positionals }, { io }) {
     const ref = positionals[0]!
@@ -57,8 +65,39 @@ export const runCommand = defineCommand({
         throw new LabError('invalid-input', `${ref} is not JSON: ${(e as Error).message}`, 'session')
       }
     }
-    const result = (await createLabService().call('runSession', { session, trace: !options['no-trace'] })) as RunResults
-    io.stdout(options.json ? JSON.stringify(result, null, 2) + '\n' : formatRun(result))
+    let cli: CliStore | null = null
+    if (!options['no-store']) {
+      try {
+        cli = openCliStore(options.db, io)
+      } catch (e) {
+        // An explicit --db or $APLAB_DB must work; the default database only stores when it can.
+        if (!(e instanceof LabError) || resolveStorePath(options.db, io.env).source !== 'default') throw e
+        io.stderr(`aplab: not storing the run: ${e.message} (--no-store runs without the database)\n`)
+      }
+    }
+    if (cli === null) {
+      const result = (await createLabService().call('runSession', {
+        session,
+        trace: !options['no-trace'],
+      })) as RunResults
+      io.stdout(options.json ? JSON.stringify(result, null, 2) + '\n' : formatRun(result))
+      return
+    }
+    try {
+      const service = createLabService({ store: cli.store })
+      const stored = (await service.call('runStored', {
+        session,
+        trace: !options['no-trace'],
+        keepSteps: true,
+      })) as RunStoredResponse
+      io.stdout(
+        options.json
+          ? JSON.stringify(stored.results, null, 2) + '\n'
+          : formatRun(stored.results) + `stored as run ${stored.runId} in ${cli.path}\n`,
+      )
+    } finally {
+      cli.store.close()
+    }
   },
 })
 

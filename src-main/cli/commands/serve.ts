@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLabService } from '../../service'
+import { openCliStore, type CliStore } from './sessions'
 import { startWebServer } from '../../web/server'
 import { defineCommand, type CliContext } from '../command'
 
@@ -77,13 +78,22 @@ export const serveCommand = defineCommand({
   async run({ options }, ctx) {
     const { io } = ctx
     const staticDir = await ensureRendererBuilt(ctx)
-    const server = await startWebServer({ service: createLabService(), port: options.port ?? 0, staticDir })
+    let store: CliStore | null = null
+    try {
+      store = openCliStore(options.db, io)
+    } catch (err) {
+      // A database that is refused stays untouched; the lab still runs, without saving.
+      io.stderr(`aplab: running without persistence: ${err instanceof Error ? err.message : String(err)}\n`)
+    }
+    const service = createLabService(store ? { store: store.store } : {})
+    const server = await startWebServer({ service, port: options.port ?? 0, staticDir })
     const stopped = waitForSignal()
     if (options.json) io.stdout(JSON.stringify({ url: server.url, port: server.port, token: server.token }) + '\n')
     else io.stdout(`AP Lab browser mode: ${server.url}\n`)
-    io.stderr('Serving on 127.0.0.1 only. Press Ctrl+C to stop.\n')
+    io.stderr(`Serving on 127.0.0.1 only${store ? `, database ${store.path}` : ''}. Press Ctrl+C to stop.\n`)
     if (!options['no-open'] && hasDisplay(io.env)) openInBrowser(server.url)
     await stopped
     await server.close()
+    store?.store.close()
   },
 })
