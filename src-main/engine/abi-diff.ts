@@ -158,8 +158,27 @@ function side(outcome: string, cell: Cell, traced: Cell | null): DiffSide {
   }
 }
 
+/**
+ * A row coordinate for people: `x`, a value, `a|b`, or — for a set holding more than half of
+ * the values of a dimension with six or more — `≠c|d`, the values it leaves out.
+ */
+export function presentCoord(dim: { values: readonly { id: string }[] }, coord: string): string {
+  if (coord === ANY || !coord.includes('|') || dim.values.length < 6) return coord
+  const inSet = new Set(coord.split('|'))
+  if (inSet.size * 2 <= dim.values.length) return coord
+  return '≠' + dim.values.flatMap((v) => (inSet.has(v.id) ? [] : [v.id])).join('|')
+}
+
 function conditionText(dims: readonly ResultDimension[], row: TableRow): string {
-  const parts = row.coords.flatMap((c, i) => (c === ANY ? [] : [`${dims[i]!.id} = ${c.split('|').join(' or ')}`]))
+  const parts = row.coords.flatMap((c, i) => {
+    if (c === ANY) return []
+    const shown = presentCoord(dims[i]!, c)
+    return [
+      shown.startsWith('≠')
+        ? `${dims[i]!.id} ≠ ${shown.slice(1).split('|').join(' or ')}`
+        : `${dims[i]!.id} = ${c.split('|').join(' or ')}`,
+    ]
+  })
   return parts.length === 0 ? 'in every configuration swept' : parts.join(', ')
 }
 

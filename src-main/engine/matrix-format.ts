@@ -1,7 +1,7 @@
 // Renderings of matrix results and ABI diffs: plain text in the seed's layout (fit for a
 // mailing-list reply), Markdown, CSV, JSON and a standalone HTML report (one file, inline CSS,
 // no external resources, readable offline; traces behind <details>).
-import { diffAlong, type AbiChange, type AbiDiff, type AxisDiff } from './abi-diff'
+import { diffAlong, presentCoord, type AbiChange, type AbiDiff, type AxisDiff } from './abi-diff'
 import type { Cell, MatrixResult, TableRow } from './matrix'
 import type { TraceRecord } from './trace'
 
@@ -319,12 +319,7 @@ function changesHtml(d: AxisDiff, maxExamples = 3): string {
       parts.push(
         `<p>before: <code>${esc(c.before.rule ?? '-')}</code> ${esc(c.before.text ?? '')} <span class="ref">${c.before.ref ? `← ${esc(c.before.ref)}` : ''}</span><br>after: <code>${esc(c.after.rule ?? '-')}</code> ${esc(c.after.text ?? '')} <span class="ref">${c.after.ref ? `← ${esc(c.after.ref)}` : ''}</span></p>`,
       )
-      parts.push(
-        htmlTable(
-          [...dimHead],
-          c.where.map((r) => r.coords),
-        ),
-      )
+      parts.push(htmlTable([...dimHead], whereRows(d, c)))
       for (const ex of c.examples.slice(0, maxExamples))
         parts.push(
           `<details><summary>example ${esc(ex.coords.join(' · '))}: ${esc(ex.before.outcome)} → ${esc(ex.after.outcome)}</summary><p>${esc(d.from.id)}:</p>${traceHtml(ex.before.trace)}<p>${esc(d.to.id)}:</p>${traceHtml(ex.after.trace)}</details>`,
@@ -474,10 +469,14 @@ function diffHeader(d: AbiDiff): string[] {
   ]
 }
 
+function whereRows(d: AxisDiff, c: AbiChange): string[][] {
+  return c.where.map((r) => r.coords.map((coord, i) => presentCoord(d.dimensions[i]!, coord)))
+}
+
 function whereTable(d: AbiDiff, c: AbiChange, indent: string): string {
   return aligned(
     d.dimensions.map((x) => x.id.toUpperCase()),
-    c.where.map((r) => r.coords),
+    whereRows(d, c),
     indent,
   )
 }
@@ -557,7 +556,7 @@ export function formatDiff(d: AbiDiff, format: MatrixFormat): string {
           lines.push(
             ...mdTable(
               d.dimensions.map((x) => x.id),
-              c.where.map((r) => r.coords),
+              whereRows(d, c),
             ),
           )
         })

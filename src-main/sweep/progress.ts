@@ -40,7 +40,8 @@ export function progressReporter(
       drawn = true
     },
     finish() {
-      if (mode === 'bar' && drawn) write(`\r${' '.repeat(Math.max(0, columns - 1))}\r`)
+      // carriage return, then erase to the end of the line
+      if (mode === 'bar' && drawn) write('\r\x1b[K')
     },
   }
 }

@@ -343,10 +343,10 @@ describe('runs screen', () => {
     })
     await page.locator(tid('runs-status')).selectOption('finished')
     await expect.poll(() => text(page, 'runs-range')).toBe('1–50 of 55')
-    expect(await page.locator('[data-testid^="run-row-"]').count()).toBe(50)
+    await expect.poll(() => page.locator('[data-testid^="run-row-"]').count()).toBe(50)
     await page.locator(tid('runs-next')).click()
     await expect.poll(() => text(page, 'runs-range')).toBe('51–55 of 55')
-    expect(await page.locator(tid(`run-row-${a}`)).count()).toBe(1)
+    await expect.poll(() => page.locator(tid(`run-row-${a}`)).count()).toBe(1)
     // A text search reads every run and pages the matches.
     await page.locator(tid('runs-text')).fill('two-guests')
     await expect.poll(() => text(page, 'runs-range')).toBe('1–3 of 3')

@@ -7,6 +7,7 @@ import {
   PROBE_SETS,
   diffFromCells,
   diffPlan,
+  presentCoord,
   resolveProbes,
   type AbiChange,
   type AbiDiff,
@@ -161,6 +162,16 @@ describe('changes that are not guest-visible', () => {
   it('linux-6.8 → linux-latest: nothing at all for the AQIC probes', () => {
     const d = diff('linux-6.8', 'linux-latest', ['aqic-enable', 'aqic-nib-0'])
     expect([d.changes, d.pathChanges, d.hostChanges]).toEqual([[], [], []])
+  })
+})
+
+describe('presentation', () => {
+  it('a set of most values of a long dimension is shown by what it leaves out', () => {
+    const dim = { values: ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id })) }
+    expect(presentCoord(dim, 'a|b|c|d|e')).toBe('≠f')
+    expect(presentCoord(dim, 'a|b|c')).toBe('a|b|c')
+    expect(presentCoord(dim, 'x')).toBe('x')
+    expect(presentCoord({ values: dim.values.slice(0, 3) }, 'a|b')).toBe('a|b')
   })
 })
 

@@ -75,7 +75,7 @@ export async function sweepForCli(
   const onSigint = () => controller.abort()
   process.once('SIGINT', onSigint)
   const mode = opts.progress ? 'lines' : process.stderr.isTTY ? 'bar' : 'none'
-  const reporter = progressReporter(mode, (t) => io.stderr(t), opts.label, process.stderr.columns ?? 80)
+  const reporter = progressReporter(mode, (t) => io.stderr(t), opts.label, process.stderr.columns || 80)
   try {
     const r = await runSweep(matrix, {
       ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
