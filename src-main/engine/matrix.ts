@@ -4,14 +4,11 @@
 //
 // Cells are numbered in grid order (the last dimension varies fastest), so any range of
 // indexes can be computed on its own: sweeps split a matrix into chunks and shards by index.
-import { formatApqn, rcName } from './arch'
-import type { ParsedInsn, RegLoad } from './insn-text'
-import { buildLab, contextFor, execute, type AdapterSpec, type MdevSpec } from './machine'
-import { AssignmentError } from './mdev-matrix'
-import { runProbe, type ProbeResult, type ProbeSpec } from './probe'
+import { rcName } from './arch'
+import type { ParsedInsn } from './insn-text'
+import { runProbe, runProbeProgram, type ProbeResult, type ProbeSpec } from './probe'
 import { findProfile } from './profiles'
-import { lo, setGpr } from './regs'
-import { buildStepResult, decodeStatus, operandRegisters, snapshotRegs, type StepResult } from './results'
+import { decodeStatus, type StepResult } from './results'
 import type { Layer, RuleId } from './rules'
 import type { TraceRecord } from './trace'
 import type { MatrixSpec } from './matrix-spec'
@@ -206,124 +203,13 @@ export interface MatrixProbeSpec extends ProbeSpec {
   program?: readonly ParsedInsn[]
 }
 
-const PROGRAM_MDEV = 'aplab-probe-mdev'
-
-function unique(xs: number[]): number[] {
-  return [...new Set(xs)]
-}
-
-/**
- * Runs a program (several instructions, in order, on one vCPU of one machine) in the probe's
- * machine: the same host, mdev and guest as runProbe builds, with every APQN the program names.
- * The result describes the last step; `earlier` holds the steps before it.
- */
+/** Runs a program (the last step is the outcome) in the probe's machine; see runProbeProgram. */
 export function runProgram(
   spec: ProbeSpec,
   program: readonly ParsedInsn[],
 ): { result: ProbeResult; earlier: StepResult[] } {
   if (program.length === 0) return { result: runProbe(spec), earlier: [] }
-  if (program.length === 1) return { result: runProbe({ ...spec, insn: program[0]! }), earlier: [] }
-  const steps = program.map((parsed) => ({ parsed, regs: { ...parsed.regs, ...spec.regs } as Record<number, RegLoad> }))
-  const apqns = steps.map((s) => (s.regs[0]?.lo ?? 0) & 0xffff)
-  const vfio = spec.vfio ?? 'mdev'
-  const adapters: AdapterSpec[] = [{ id: 5, domains: [4, 5] }]
-  for (const apqn of apqns) {
-    const apid = apqn >>> 8
-    const apqi = apqn & 0xff
-    const own = adapters.find((a) => a.id === apid)
-    if (!own) adapters.push({ id: apid, domains: [apqi] })
-    else if (!own.domains.includes(apqi)) own.domains.push(apqi)
-  }
-  const apids = unique(apqns.map((a) => a >>> 8))
-  const apqis = unique(apqns.map((a) => a & 0xff))
-  if (spec.queue?.state) for (const a of adapters) if (apids.includes(a.id)) a.state = spec.queue.state
-  const assigned = spec.queue?.assigned ?? true
-  const mdev: MdevSpec | null =
-    vfio === 'mdev' ? { uuid: PROGRAM_MDEV, adapters: assigned ? apids : [], domains: assigned ? apqis : [] } : null
-  const apmask = new Uint8Array(32).fill(0xff)
-  for (const id of apids) apmask[id >>> 3] = apmask[id >>> 3]! & ~(0x80 >>> (id & 7))
-  const build = (withMdev: MdevSpec | null) =>
-    buildLab(
-      {
-        kernel: spec.kernel,
-        mode: spec.mode ?? 'kernel-faithful',
-        vfioAp: vfio !== 'none',
-        adapters,
-        faults: spec.faults ?? {},
-        ...spec.host,
-        apmask,
-      },
-      withMdev ? [withMdev] : [],
-      [
-        {
-          name: 'probe',
-          qemu: spec.qemu,
-          cpu: { model: spec.cpu?.model ?? 'host', features: spec.cpu?.features ?? {} },
-          mdev: withMdev?.uuid ?? null,
-          gisa: spec.gisa ?? true,
-          nested: spec.nested ?? false,
-        },
-      ],
-    )
-  let lab: ReturnType<typeof buildLab>
-  let assignWarning: string | null = null
-  try {
-    lab = build(mdev)
-  } catch (e) {
-    if (!(e instanceof AssignmentError) || !mdev) throw e
-    assignWarning = `vfio_ap refused to assign the program's queues to the probe's mdev: ${e.errno} (${e.message})`
-    lab = build({ ...mdev, adapters: [], domains: [] })
-  }
-  const guest = lab.guests[0]!
-  const last = steps[steps.length - 1]!
-  const lastParsed = last.parsed
-  const base = {
-    kernel: spec.kernel,
-    qemu: spec.qemu,
-    vfio,
-    apqn: lastParsed.insn.name === 'PQAP' && lastParsed.fcName === 'QCI' ? null : formatApqn(apqns[apqns.length - 1]!),
-    started: guest.started,
-    startError: guest.startError,
-    warnings: assignWarning ? [...guest.warnings, assignWarning] : guest.warnings,
-    startTrace: guest.startTrace,
-    hostLog: lab.host.log,
-  }
-  if (!guest.vm) return { result: { ...base, step: null, resources: { pinnedPages: 0, giscRefs: [] } }, earlier: [] }
-  const vm = guest.vm
-  for (const apqn of unique(apqns)) {
-    const q = lab.host.queues.get(apqn)
-    if (q && spec.queue?.irqEnabled) {
-      q.irq.enabled = true
-      q.irq.isc = 6
-      q.irq.gisc = 6
-      q.irq.nibVm = vm
-      q.irq.nibGpa = 0x1000
-    }
-    if (q && spec.queue?.resetInProgress) q.resetUntilUs = lab.host.resetWindowUs
-  }
-  const results: StepResult[] = []
-  const vcpu = vm.vcpus[0]!
-  vcpu.psw.cc = spec.ccBefore ?? 0
-  steps.forEach((s, index) => {
-    const trace: TraceRecord[] | null = spec.trace === false ? null : []
-    const ctx = contextFor(lab.host, vm, 0, trace)
-    for (const [r, v] of Object.entries(s.regs)) setGpr(ctx.vcpu, Number(r), v.hi >>> 0, v.lo >>> 0)
-    ctx.vcpu.psw.problem = spec.psw === 'problem'
-    const regsIn = snapshotRegs(ctx.vcpu, operandRegisters(s.parsed.insn))
-    const r0loIn = lo(ctx.vcpu, 0)
-    const outcome = execute(ctx, s.parsed.insn)
-    results.push(
-      buildStepResult({ index, insn: s.parsed.insn, r0loIn, regsIn, outcome, vcpu, atUs: lab.host.nowUs, trace }),
-    )
-  })
-  return {
-    result: {
-      ...base,
-      step: results[results.length - 1]!,
-      resources: { pinnedPages: lab.host.pinnedPages, giscRefs: vm.gisa ? [...vm.gisa.iamRefs] : [] },
-    },
-    earlier: results.slice(0, -1),
-  }
+  return runProbeProgram(spec, program)
 }
 
 // ---------------------------------------------------------------------------------------------

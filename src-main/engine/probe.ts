@@ -1,7 +1,7 @@
 // Probe: one instruction, one configuration → what the guest sees and the path through the stack.
 import { formatApqn } from './arch'
 import { parseInsnText, type ParsedInsn, type RegLoad } from './insn-text'
-import { buildLab, contextFor, execute, type AdapterSpec, type GuestInstance, type MdevSpec } from './machine'
+import { buildLab, contextFor, execute, type AdapterSpec, type MdevSpec } from './machine'
 import type { AdapterState, EmulatorMode, Faults, HostFacilities, HostLogEntry } from './model'
 import type { ApFeature } from './profiles/types'
 import { AssignmentError } from './mdev-matrix'
@@ -48,21 +48,39 @@ const PROBE_MDEV = 'aplab-probe-mdev'
 
 export function runProbe(spec: ProbeSpec): ProbeResult {
   const parsed = typeof spec.insn === 'string' ? parseInsnText(spec.insn) : spec.insn
-  const regs = { ...parsed.regs, ...spec.regs }
-  const r0 = regs[0] ?? { hi: 0, lo: 0 }
-  const apqn = r0.lo & 0xffff
-  const apid = apqn >>> 8
-  const apqi = apqn & 0xff
+  return runProbeProgram(spec, [parsed]).result
+}
+
+function unique(xs: readonly number[]): number[] {
+  return [...new Set(xs)]
+}
+
+/**
+ * Runs instructions in order on one vCPU of the probe's machine: adapter 05 (domains 4, 5) plus
+ * every queue the instructions name, all reserved for vfio_ap (so only the mdev matrix decides),
+ * and one guest. The result describes the last instruction; `earlier` holds the ones before it.
+ */
+export function runProbeProgram(
+  spec: ProbeSpec,
+  program: readonly ParsedInsn[],
+): { result: ProbeResult; earlier: StepResult[] } {
+  const steps = program.map((parsed) => ({ parsed, regs: { ...parsed.regs, ...spec.regs } as Record<number, RegLoad> }))
+  const apqns = steps.map((s) => (s.regs[0]?.lo ?? 0) & 0xffff)
+  const apids = unique(apqns.map((a) => a >>> 8))
+  const apqis = unique(apqns.map((a) => a & 0xff))
   const vfio = spec.vfio ?? 'mdev'
   const adapters: AdapterSpec[] = [{ id: 5, domains: [4, 5] }]
-  const own = adapters.find((a) => a.id === apid)
-  if (own) {
-    if (!own.domains.includes(apqi)) own.domains.push(apqi)
-  } else adapters.push({ id: apid, domains: [apqi] })
-  for (const a of adapters) if (a.id === apid && spec.queue?.state) a.state = spec.queue.state
+  for (const apqn of apqns) {
+    const own = adapters.find((a) => a.id === apqn >>> 8)
+    if (!own) adapters.push({ id: apqn >>> 8, domains: [apqn & 0xff] })
+    else if (!own.domains.includes(apqn & 0xff)) own.domains.push(apqn & 0xff)
+  }
+  if (spec.queue?.state) for (const a of adapters) if (apids.includes(a.id)) a.state = spec.queue.state
   const assigned = spec.queue?.assigned ?? true
   const mdev: MdevSpec | null =
-    vfio === 'mdev' ? { uuid: PROBE_MDEV, adapters: assigned ? [apid] : [], domains: assigned ? [apqi] : [] } : null
+    vfio === 'mdev' ? { uuid: PROBE_MDEV, adapters: assigned ? apids : [], domains: assigned ? apqis : [] } : null
+  const apmask = new Uint8Array(32).fill(0xff)
+  for (const id of apids) apmask[id >>> 3] = apmask[id >>> 3]! & ~(0x80 >>> (id & 7))
   const build = (withMdev: MdevSpec | null) =>
     buildLab(
       {
@@ -72,8 +90,7 @@ export function runProbe(spec: ProbeSpec): ProbeResult {
         adapters,
         faults: spec.faults ?? {},
         ...spec.host,
-        // Assigned or not, the probed queue is reserved for vfio_ap so only the matrix decides.
-        apmask: new Uint8Array(32).fill(0xff).map((b, i) => (i === apid >>> 3 ? b & ~(0x80 >>> (apid & 7)) : b)),
+        apmask,
       },
       withMdev ? [withMdev] : [],
       [
@@ -94,64 +111,53 @@ export function runProbe(spec: ProbeSpec): ProbeResult {
   } catch (e) {
     // An APQN the mdev cannot take (e.g. APID > 63 without APXA → ENODEV) stays unassigned.
     if (!(e instanceof AssignmentError) || !mdev) throw e
-    assignWarning = `vfio_ap refused to assign ${formatApqn(apqn)} to the probe's mdev: ${e.errno} (${e.message})`
+    assignWarning = `vfio_ap refused to assign ${unique(apqns).map(formatApqn).join(', ')} to the probe's mdev: ${e.errno} (${e.message})`
     lab = build({ ...mdev, adapters: [], domains: [] })
   }
   const guest = lab.guests[0]!
+  const last = steps[steps.length - 1]!.parsed
   const base = {
     kernel: spec.kernel,
     qemu: spec.qemu,
     vfio,
-    apqn: parsed.insn.name === 'PQAP' && parsed.fcName === 'QCI' ? null : formatApqn(apqn),
+    apqn: last.insn.name === 'PQAP' && last.fcName === 'QCI' ? null : formatApqn(apqns[apqns.length - 1]!),
     started: guest.started,
     startError: guest.startError,
     warnings: assignWarning ? [...guest.warnings, assignWarning] : guest.warnings,
     startTrace: guest.startTrace,
     hostLog: lab.host.log,
   }
-  if (!guest.vm) return { ...base, step: null, resources: { pinnedPages: 0, giscRefs: [] } }
+  if (!guest.vm) return { result: { ...base, step: null, resources: { pinnedPages: 0, giscRefs: [] } }, earlier: [] }
   const vm = guest.vm
-  const q = lab.host.queues.get(apqn)
-  if (q && spec.queue?.irqEnabled) {
-    q.irq.enabled = true
-    q.irq.isc = 6
-    q.irq.gisc = 6
-    q.irq.nibVm = vm
-    q.irq.nibGpa = 0x1000
+  for (const apqn of unique(apqns)) {
+    const q = lab.host.queues.get(apqn)
+    if (q && spec.queue?.irqEnabled) {
+      q.irq.enabled = true
+      q.irq.isc = 6
+      q.irq.gisc = 6
+      q.irq.nibVm = vm
+      q.irq.nibGpa = 0x1000
+    }
+    if (q && spec.queue?.resetInProgress) q.resetUntilUs = lab.host.resetWindowUs
   }
-  if (q && spec.queue?.resetInProgress) q.resetUntilUs = lab.host.resetWindowUs
-  const result = executeParsed(guest, lab.host, parsed, regs, spec)
-  return {
-    ...base,
-    step: result,
-    resources: { pinnedPages: lab.host.pinnedPages, giscRefs: vm.gisa ? [...vm.gisa.iamRefs] : [] },
-  }
-}
-
-function executeParsed(
-  guest: GuestInstance,
-  host: Parameters<typeof contextFor>[0],
-  parsed: ParsedInsn,
-  regs: Record<number, RegLoad>,
-  spec: ProbeSpec,
-): StepResult {
-  const vm = guest.vm!
-  const trace: TraceRecord[] | null = spec.trace === false ? null : []
-  const ctx = contextFor(host, vm, 0, trace)
-  for (const [r, v] of Object.entries(regs)) setGpr(ctx.vcpu, Number(r), v.hi >>> 0, v.lo >>> 0)
-  ctx.vcpu.psw.problem = spec.psw === 'problem'
-  ctx.vcpu.psw.cc = spec.ccBefore ?? 0
-  const regsIn = snapshotRegs(ctx.vcpu, operandRegisters(parsed.insn))
-  const r0loIn = lo(ctx.vcpu, 0)
-  const outcome = execute(ctx, parsed.insn)
-  return buildStepResult({
-    index: 0,
-    insn: parsed.insn,
-    r0loIn,
-    regsIn,
-    outcome,
-    vcpu: ctx.vcpu,
-    atUs: host.nowUs,
-    trace,
+  const vcpu = vm.vcpus[0]!
+  vcpu.psw.cc = spec.ccBefore ?? 0
+  const results = steps.map((s, index) => {
+    const trace: TraceRecord[] | null = spec.trace === false ? null : []
+    const ctx = contextFor(lab.host, vm, 0, trace)
+    for (const [r, v] of Object.entries(s.regs)) setGpr(vcpu, Number(r), v.hi >>> 0, v.lo >>> 0)
+    vcpu.psw.problem = spec.psw === 'problem'
+    const regsIn = snapshotRegs(vcpu, operandRegisters(s.parsed.insn))
+    const r0loIn = lo(vcpu, 0)
+    const outcome = execute(ctx, s.parsed.insn)
+    return buildStepResult({ index, insn: s.parsed.insn, r0loIn, regsIn, outcome, vcpu, atUs: lab.host.nowUs, trace })
   })
+  return {
+    result: {
+      ...base,
+      step: results[results.length - 1]!,
+      resources: { pinnedPages: lab.host.pinnedPages, giscRefs: vm.gisa ? [...vm.gisa.iamRefs] : [] },
+    },
+    earlier: results.slice(0, -1),
+  }
 }

@@ -3,62 +3,15 @@
 // Save / Save as (inline name prompt), the dirty flag and the unsaved-changes guard, Recent, a
 // restart of the server with the same database (the session is still there), Import with field
 // errors, Export as a .json download, Delete with confirmation.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, launchBrowser } from './harness'
+import { launchBrowser, startServe, type ServeProcess } from './harness'
 
-// ---- a server with a database (harness.startServe takes no arguments) ----------------------------
-
-interface DbServer {
-  url: string
-  stderr(): string
-  stop(): Promise<void>
-}
-
-async function startServeWithDb(db: string, timeoutMs = 45_000): Promise<DbServer> {
-  const child = spawn(process.execPath, ['bin/aplab.mjs', 'serve', '--port', '0', '--no-open', '--db', db], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', APLAB_DB: '' },
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`aplab serve printed no URL within ${timeoutMs} ms; stderr:\n${stderr}`))
-    }, timeoutMs)
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s
-      const m = /^AP Lab browser mode: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)$/m.exec(stdout)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1]!)
-      }
-    })
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer)
-      reject(new Error(`aplab serve exited (${code ?? signal}) before printing its URL; stderr:\n${stderr}`))
-    })
-  })
-  return {
-    url,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
-    },
-  }
-}
+type DbServer = ServeProcess
+const startServeWithDb = (db: string): Promise<DbServer> => startServe(45_000, db)
 
 const dir = mkdtempSync(join(tmpdir(), 'aplab-e2e-sessions-'))
 const db = join(dir, 'lab.db')
