@@ -4,7 +4,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { AssignmentAnswer, LabView, RunResults, SessionInput } from '../../../src-preload/contract'
-import { lab } from '../bridge'
+import { LabCallError, lab } from '../bridge'
 import type { LabFailure } from '../failure'
 import { useActivityStore } from './activity'
 
@@ -147,6 +147,8 @@ export const useLabStore = defineStore('lab', () => {
   const resultsDoc = shallowRef<SessionInput | null>(null)
   const runError = shallowRef<LabFailure | null>(null)
   const running = ref(false)
+  /** The database id of the last run, when it was stored. */
+  const storedRunId = ref<number | null>(null)
 
   /** Whether guests are running while assignments change (static-era kernels answer EBUSY). */
   const guestsRunning = ref(false)
@@ -391,11 +393,24 @@ export const useLabStore = defineStore('lab', () => {
     edit({ ...d, guests }, label, coalesce)
   }
 
+  /** Runs through the database when one is open (the run then appears on the Runs screen), else in memory. */
+  async function runAndStore(d: SessionInput): Promise<RunResults> {
+    try {
+      const stored = await lab.runStored({ session: d, trace: true, keepSteps: true })
+      storedRunId.value = stored.runId
+      return stored.results
+    } catch (err) {
+      if (!(err instanceof LabCallError) || err.code !== 'conflict') throw err
+      storedRunId.value = null
+      return lab.runSession({ session: d, trace: true })
+    }
+  }
+
   async function run(): Promise<void> {
     const d = doc.value
     if (d === null || running.value) return
     running.value = true
-    const r = await activity.track('lab.run', `Running ${d.name}`, () => lab.runSession({ session: d, trace: true }), {
+    const r = await activity.track('lab.run', `Running ${d.name}`, () => runAndStore(d), {
       done: (res) =>
         `${res.session}: ${res.counts.steps} steps, ${res.counts.interrupts} interrupts, ended at ${res.endUs} µs`,
       retry: () => void run(),
@@ -411,6 +426,7 @@ export const useLabStore = defineStore('lab', () => {
   }
 
   return {
+    storedRunId,
     examples,
     origin,
     doc,
