@@ -148,7 +148,9 @@ export class SweepPool {
     const run = ++this.runs
     const count = end - start
     const chunks = chunksOf(start, end, opts.chunkSize ?? defaultChunk(count, this.workers.length))
-    const results: (CellWithoutCoords[] | undefined)[] = new Array(chunks.length)
+    // Packed chunks are kept as they arrive and unpacked once the workers are done, so this
+    // thread does not compete with them for the cores while they compute.
+    const packed: unknown[] = new Array(chunks.length)
     let next = 0
     let done = 0
     const trace = opts.trace ?? true
@@ -198,9 +200,8 @@ export class SweepPool {
             if (msg.type === 'error') return finish(new Error(msg.message))
             if (msg.type === 'ready') return dispatch(pw)
             pending--
-            const part = unpackCells(msg.packed)
-            results[msg.id] = part
-            done += part.length
+            packed[msg.id] = msg.packed
+            done += chunks[msg.id]!.end - chunks[msg.id]!.start
             opts.onProgress?.({ done, total: count })
             dispatch(pw)
           }
@@ -224,7 +225,9 @@ export class SweepPool {
     }
     const cells: Cell[] = []
     let index = start
-    for (const part of results) for (const c of part!) cells.push({ coords: coordsAt(matrixForCoords, index++), ...c })
+    for (const p of packed)
+      for (const c of unpackCells(p as Parameters<typeof unpackCells>[0]))
+        cells.push({ coords: coordsAt(matrixForCoords, index++), ...c })
     return cells
   }
 
