@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads'
 import { cellCount, computeCellAt, coordsAt, type Cell, type Matrix } from '../engine/matrix'
 import type { MatrixSpec } from '../engine/matrix-spec'
 import { workerScript, type LoaderMode } from './loader'
-import { unpackCells, type CellWithoutCoords } from './pack'
+import { unpackCells } from './pack'
 import type { FromWorker, ToWorker } from './worker'
 
 export interface SweepProgress {
