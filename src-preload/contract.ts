@@ -173,7 +173,10 @@ export interface LabOperations {
   exportRun: { req: { id: number; format?: 'json' | 'csv' }; res: ExportedText }
   importRun: { req: { text: string }; res: { id: number } }
   deleteRun: { req: { id: number }; res: { id: number; deleted: true } }
-  saveComparison: { req: { matrix: string; name?: string }; res: { id: number } }
+  saveComparison: {
+    req: { matrix: string; name?: string } | { spec: MatrixSpecInput; name?: string }
+    res: { id: number }
+  }
   listComparisons: { req: void; res: ComparisonSummary[] }
   getComparison: { req: { id: number }; res: ComparisonRecord }
   deleteComparison: { req: { id: number }; res: { id: number; deleted: true } }

@@ -62,6 +62,25 @@ function checkMasks(s: Session): void {
   }
 }
 
+/** Validates a matrix spec and computes it in this thread, within the service's size limits. */
+function computeSpec(spec: Record<string, unknown>): MatrixResult {
+  let m: ReturnType<typeof loadMatrixSpec>
+  try {
+    m = loadMatrixSpec(spec)
+  } catch (e) {
+    if (e instanceof MatrixSpecError) throw new LabError('invalid-input', e.reason, `spec.${e.field}`)
+    throw e
+  }
+  const n = cellCount(m)
+  if (n > SERVICE_MAX_CELLS)
+    throw new LabError(
+      'invalid-input',
+      `${n} cells is more than ${SERVICE_MAX_CELLS} for one request; sweep it on all cores with aplab compare`,
+      'spec.dimensions',
+    )
+  return runMatrixCells(m, n <= SERVICE_TRACE_CELLS)
+}
+
 export function createLabService(options: LabServiceOptions = {}): LabService {
   const needStore = (): Store => {
     if (!options.store) throw new LabError('conflict', 'no database open')
@@ -89,21 +108,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
       return { result, exports: matrixExports(result) }
     },
     compareSpec: async ({ spec }) => {
-      let m: ReturnType<typeof loadMatrixSpec>
-      try {
-        m = loadMatrixSpec(spec)
-      } catch (e) {
-        if (e instanceof MatrixSpecError) throw new LabError('invalid-input', e.reason, `spec.${e.field}`)
-        throw e
-      }
-      const n = cellCount(m)
-      if (n > SERVICE_MAX_CELLS)
-        throw new LabError(
-          'invalid-input',
-          `${n} cells is more than ${SERVICE_MAX_CELLS} for one request; sweep it on all cores with aplab compare`,
-          'spec.dimensions',
-        )
-      const result = runMatrixCells(m, n <= SERVICE_TRACE_CELLS)
+      const result = computeSpec(spec)
       return { result, exports: matrixExports(result) }
     },
     diffProfiles: async ({ a, b, probes }) => {
@@ -176,9 +181,13 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
     exportRun: async ({ id, format }) => needStore().exportRun(id, format ?? 'json'),
     importRun: async ({ text }) => needStore().importRun(text),
     deleteRun: async ({ id }) => needStore().deleteRun(id),
-    saveComparison: async ({ matrix, name }) => {
+    saveComparison: async (req) => {
       const store = needStore()
-      const key = matrix.startsWith('builtin:') ? matrix.slice('builtin:'.length) : matrix
+      if ('spec' in req) {
+        const result = computeSpec(req.spec)
+        return store.saveComparison({ name: req.name ?? result.title, spec: req.spec, result })
+      }
+      const key = req.matrix.startsWith('builtin:') ? req.matrix.slice('builtin:'.length) : req.matrix
       const m = builtinMatrix(key)
       if (!m)
         throw new LabError(
@@ -188,7 +197,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
         )
       const result = runMatrix(m)
       return store.saveComparison({
-        name: name ?? m.title,
+        name: req.name ?? m.title,
         spec: { matrix: `builtin:${m.name}`, title: m.title },
         result,
       })

@@ -119,7 +119,10 @@ export const OPERATION_SCHEMAS = {
   exportRun: z.strictObject({ id: dbId, format: z.enum(['json', 'csv']).optional() }),
   importRun: importText,
   deleteRun: byId,
-  saveComparison: z.strictObject({ matrix: z.string().min(1).max(200), name: z.string().min(1).max(200).optional() }),
+  saveComparison: z.union([
+    z.strictObject({ matrix: z.string().min(1).max(200), name: z.string().min(1).max(200).optional() }),
+    z.strictObject({ spec: z.record(z.string(), z.unknown()), name: z.string().min(1).max(200).optional() }),
+  ]),
   listComparisons: z.undefined(),
   getComparison: byId,
   deleteComparison: byId,

@@ -109,3 +109,108 @@ describe('compare screen', () => {
     expect(lab.problems).toEqual([])
   })
 })
+
+describe('compare screen: cover, exports, saved comparisons', () => {
+  it('shows the exact cover with value sets and opens the cells a set covers', async () => {
+    const page = await lab.openApp()
+    await page.locator(tid('nav-compare')).click()
+    await page.locator(tid('compare-matrix')).selectOption('seed-2019-03')
+    await page.locator(tid('compare-run')).click()
+
+    // `aplab compare builtin:seed-2019-03 --table cover` prints these three rows.
+    const cover = page.locator(`${tid('compare-cover')} tbody tr`)
+    await cover.first().waitFor()
+    const rows = await cover.evaluateAll((trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')),
+    )
+    expect(rows).toEqual([
+      ['OLD', 'x', 'x', 'OPERATION'],
+      ['NEW', 'x', 'OLD|NEW/apqi=off', 'SPECIFICATION'],
+      ['NEW', 'x', 'NEW/apqi=on', '-'],
+    ])
+    expect(await cover.nth(1).locator('td[data-set="true"]').count()).toBe(1)
+    expect(await cover.nth(0).locator('td.cell-any').count()).toBe(2)
+
+    // A value set covers each of its values: NEW × {-, mdev} × {OLD, NEW/apqi=off}.
+    await cover.nth(1).click()
+    const covered = page.locator(`${tid('compare-covered')} button`)
+    expect(await covered.count()).toBe(4)
+    const items = await covered.evaluateAll((bs) =>
+      bs.map((b) =>
+        Array.from(b.querySelectorAll('span'))
+          .map((s) => s.textContent?.trim())
+          .join(' → '),
+      ),
+    )
+    expect(items).toEqual([
+      'NEW · - · OLD → SPECIFICATION',
+      'NEW · - · NEW/apqi=off → SPECIFICATION',
+      'NEW · mdev · OLD → SPECIFICATION',
+      'NEW · mdev · NEW/apqi=off → SPECIFICATION',
+    ])
+    expect(await page.locator(tid('compare-cell-rule')).textContent()).toBe('kvm.pqap.fac65-missing')
+    expect(lab.problems).toEqual([])
+  })
+
+  it('exports standalone HTML with no external reference and downloads it as .html', async () => {
+    const page = await lab.openApp()
+    await page.locator(tid('nav-compare')).click()
+    await page.locator(tid('compare-matrix')).selectOption('seed-2019-03')
+    await page.locator(tid('compare-run')).click()
+    await page
+      .locator(`${tid('compare-cover')} tbody tr`)
+      .first()
+      .waitFor()
+
+    const service = await serviceCompare('seed-2019-03')
+    for (const f of ['text', 'md', 'csv', 'json', 'html']) {
+      await page.locator(tid(`compare-format-${f}`)).click()
+      expect(await page.locator(tid(`compare-export-${f}`)).textContent()).toBe(service.exports[f])
+    }
+    const html = (await page.locator(tid('compare-export-html')).textContent()) ?? ''
+    expect(html).toMatch(/^<!doctype html>/i)
+    expect(html).not.toContain('http://')
+    expect(html).not.toContain('https://')
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(tid('compare-download')).click()])
+    expect(download.suggestedFilename()).toBe('seed-2019-03.html')
+    expect(lab.problems).toEqual([])
+  })
+
+  it('saves a comparison, lists it and reopens it', async () => {
+    const page = await lab.openApp()
+    await page.locator(tid('nav-compare')).click()
+    await page.locator(tid('compare-matrix')).selectOption('aqic-merged')
+    await page.locator(tid('compare-run')).click()
+    await page
+      .locator(`${tid('compare-minimized')} tbody tr`)
+      .first()
+      .waitFor()
+    const minimized = await page.locator(`${tid('compare-minimized')} tbody tr`).count()
+
+    await page.locator(tid('compare-save-name')).fill('merged AQIC, reviewed')
+    await page.locator(tid('compare-save')).click()
+    const message = page.locator(tid('compare-save-message'))
+    await message.waitFor()
+    const id = Number(/#(\d+)/.exec((await message.textContent()) ?? '')?.[1])
+    expect(id).toBeGreaterThan(0)
+    const row = page.locator(tid(`comparison-row-${id}`))
+    await row.waitFor()
+    expect(await row.textContent()).toContain('merged AQIC, reviewed')
+    expect(await row.textContent()).toContain('builtin:aqic-merged')
+
+    // Reopened, it shows the stored table (its exports are not stored).
+    await page.locator(tid(`comparison-open-${id}`)).click()
+    await expect.poll(() => page.locator(tid('compare-matrix')).inputValue()).toBe(`@saved:${id}`)
+    expect(await page.locator(tid('compare-source')).textContent()).toContain('builtin:aqic-merged')
+    expect(await page.locator(`${tid('compare-minimized')} tbody tr`).count()).toBe(minimized)
+    await page.locator(tid('compare-no-exports')).waitFor()
+
+    // The list is the database's: a new page lists it too.
+    const again = await lab.openApp()
+    await again.locator(tid('nav-compare')).click()
+    await again.locator(tid(`comparison-row-${id}`)).waitFor()
+    expect(await page.locator(tid('error-banner')).count()).toBe(0)
+    expect(lab.problems).toEqual([])
+  })
+})
