@@ -267,3 +267,65 @@ describe('grid render measurement', () => {
     expect(warnings).toEqual([])
   })
 })
+
+describe('results table scroll measurement', () => {
+  it('shows 1,000,000 synthetic rows with only a window in the DOM and reports its scroll time', async () => {
+    const page = await lab.openApp()
+    page.setDefaultTimeout(10_000)
+    const warnings = collectVueWarnings(page)
+    await page.goto(`${lab.server.url}#guests?synthetic-rows=1000000`)
+    const table = page.locator(tid('results-g1'))
+    await table.waitFor({ timeout: 30_000 })
+    expect(await text(page, 'results-count')).toBe('1,000,000 steps')
+    const ms = page.locator(`${tid('results-scroll-ms')}[data-state="done"]`)
+    await ms.waitFor({ timeout: 30_000 })
+    const mean = Number(await ms.getAttribute('data-ms'))
+    const total = Number(await ms.getAttribute('data-total-ms'))
+    expect(Number.isFinite(mean) && mean > 0).toBe(true)
+    expect(Number.isFinite(total) && total >= mean).toBe(true)
+    expect(await ms.getAttribute('data-rows')).toBe('1000000')
+
+    // Only the rows in view (and a few more) are in the DOM, at the top and at the bottom.
+    const rows = table.locator(tid('step-row'))
+    const scroller = page.locator('.results-scroll')
+    await scroller.evaluate((el) => {
+      el.scrollTop = 0
+      el.dispatchEvent(new Event('scroll'))
+    })
+    await expect.poll(() => rows.first().getAttribute('data-index')).toBe('0')
+    expect(await rows.count()).toBeLessThan(200)
+    await scroller.evaluate((el) => {
+      el.scrollTop = el.scrollHeight
+      el.dispatchEvent(new Event('scroll'))
+    })
+    const bottom = table.locator(`${tid('step-row')}[data-index="999999"]`)
+    await expect.poll(() => bottom.count()).toBe(1)
+    expect(await bottom.isVisible()).toBe(true)
+    expect(await rows.count()).toBeLessThan(200)
+
+    // Keyboard and click still select rows: Home goes back to the first step, ↓ to the next.
+    await scroller.focus()
+    await page.keyboard.press('Home')
+    await expect.poll(() => rows.first().getAttribute('data-index')).toBe('0')
+    await page.keyboard.press('ArrowDown')
+    const second = table.locator(`${tid('step-row')}[data-index="1"]`)
+    await expect.poll(() => second.getAttribute('aria-selected')).toBe('true')
+    expect(await text(page, 'step-outcome')).not.toBe('')
+    await table.locator(`${tid('step-row')}[data-index="3"]`).click()
+    await expect
+      .poll(() => table.locator(`${tid('step-row')}[data-index="3"]`).getAttribute('aria-selected'))
+      .toBe('true')
+
+    // The filter works on all of them.
+    await page.locator(tid('results-filter')).fill('#999999')
+    await expect.poll(() => text(page, 'results-count'), { timeout: 30_000 }).toBe('1 of 1,000,000 steps')
+    await expect.poll(() => rows.count()).toBe(1)
+    expect(await rows.first().getAttribute('data-index')).toBe('999999')
+
+    console.log(
+      `1,000,000-row results table: ${mean} ms per scroll step, ${total} ms top to bottom in ${await ms.getAttribute('data-steps')} steps (DOM and layout ${await ms.getAttribute('data-work-ms')} ms a step)`,
+    )
+    expect(await page.locator(tid('error-banner')).count()).toBe(0)
+    expect(warnings).toEqual([])
+  })
+})
