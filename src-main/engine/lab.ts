@@ -489,7 +489,10 @@ function applyHostEvent(
       if (ev.do === 'stop_guest') {
         stopped.add(gi)
         if (mdev && mdev.vm === g.vm) detachGuest(scope, host, mdev)
-        return { ok: true, errno: null, reason: `guest ${ev.guest} stopped; its mdev closed` }
+        const extra = host.kernel.vfioAp.irqDisableAfterReset
+          ? ' (each queue reset, then its interruptions disabled with a host AQIC, as before 5.11)'
+          : ' (each queue reset, which also disables its interruptions)'
+        return { ok: true, errno: null, reason: `guest ${ev.guest} stopped; its mdev closed${extra}` }
       }
       stopped.delete(gi)
       if (mdev && g.vm) {

@@ -5,7 +5,7 @@ import { CRYCB_FORMATS, formatApqn } from './arch'
 import { resetQueue } from './apbus'
 import { maskSet, maskTest, newMask, type ApMask, type Host, type Mdev, type Vm } from './model'
 import { note, type TraceScope } from './trace'
-import { boundToVfioAp, mdevAssigns, releaseSaved, reservedForVfioAp } from './vfio-ap'
+import { boundToVfioAp, irqDisable, mdevAssigns, releaseSaved, reservedForVfioAp } from './vfio-ap'
 
 export type AssignKind = 'adapter' | 'domain' | 'control_domain'
 
@@ -124,12 +124,22 @@ export function unassign(scope: TraceScope | null, host: Host, mdev: Mdev, kind:
   return OK
 }
 
-/** vfio_ap_mdev_reset_queue: ZAPQ on the host, then the interrupt resources of the queue are freed. */
+/**
+ * vfio_ap_mdev_reset_queue: ZAPQ on the host, then the interrupt resources of the queue are
+ * freed. Before 5.11 vfio_ap also issued an AQIC disable after the reset, which the reset had
+ * already made redundant ("s390/vfio-ap: No need to disable IRQ after queue reset").
+ */
 export function resetAndFree(scope: TraceScope | null, host: Host, _mdev: Mdev, apqn: number): void {
   const q = host.queues.get(apqn)
   if (!q) return
   resetQueue(host, q)
-  releaseSaved(scope ?? { trace: null, kernel: host.kernel, qemu: null }, host, q)
+  const vm = q.saved.vm
+  const trace = scope?.trace ?? null
+  if (host.kernel.vfioAp.irqDisableAfterReset && vm) {
+    const ctx = { host, vm, vcpu: vm.vcpus[0]!, trace, kernel: host.kernel, qemu: vm.qemu }
+    if (trace) note(ctx, 'vfio_ap.reset.irq-disable', { apqn: formatApqn(apqn) })
+    irqDisable(ctx, q)
+  } else releaseSaved(scope ?? { trace: null, kernel: host.kernel, qemu: null }, host, q)
   if (scope) note(scope, 'lab.reset.irq-freed', { apqn: formatApqn(apqn) })
 }
 

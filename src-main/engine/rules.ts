@@ -328,6 +328,12 @@ export const RULES = {
     file: OPS,
     fn: 'vfio_ap_mdev_reset_queue',
   } as RuleDef,
+  'vfio_ap.reset.irq-disable': {
+    layer: 'vfio_ap',
+    text: 'after resetting {apqn}, vfio_ap also disables its interruptions with a host AQIC (IR = 0) before freeing them — redundant, removed in 5.11',
+    file: OPS,
+    fn: 'vfio_ap_mdev_reset_queue',
+  } as RuleDef,
   'lab.wait.irq': {
     layer: 'lab',
     text: 'adapter interruption on ISC {isc} delivered to the vCPU after {waitedUs} µs',
