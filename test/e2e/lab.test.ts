@@ -208,6 +208,9 @@ describe('guests screen', () => {
     await expect.poll(() => page.locator(tid('cell-05.0004')).textContent()).toContain('I6')
     await page.locator(tid('cell-05.0004')).click()
     expect(await text(page, 'cell-detail-irq-run')).toContain('I=1 ISC 6 NIB 0x2000')
+    // Once the host's own end state arrives (labView afterRun), the detail says it is that.
+    await expect.poll(() => text(page, 'cell-detail-irq-run')).toContain('the host at the end of the run')
+    expect(await text(page, 'cell-detail-irq-run')).toContain('I=1 ISC 6 NIB 0x2000')
     await page.locator(tid('nav-guests')).click()
 
     // The program editor: a bad line is named with its reason and changes nothing; fixing it does.

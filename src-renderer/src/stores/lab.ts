@@ -149,6 +149,8 @@ export const useLabStore = defineStore('lab', () => {
   const running = ref(false)
   /** The database id of the last run, when it was stored. */
   const storedRunId = ref<number | null>(null)
+  /** The host as the last run left it (queues' interrupt state included), from labView afterRun. */
+  const endView = shallowRef<LabView | null>(null)
 
   /** Whether guests are running while assignments change (static-era kernels answer EBUSY). */
   const guestsRunning = ref(false)
@@ -420,6 +422,11 @@ export const useLabStore = defineStore('lab', () => {
       results.value = r.value
       resultsDoc.value = d
       runError.value = null
+      endView.value = null
+      const end = await activity.track('lab.end-view', 'Reading the host after the run', () =>
+        lab.labView({ session: d, afterRun: true }),
+      )
+      if (end.ok && resultsDoc.value === d) endView.value = end.value
     } else {
       runError.value = r.error
     }
@@ -427,6 +434,7 @@ export const useLabStore = defineStore('lab', () => {
 
   return {
     storedRunId,
+    endView,
     examples,
     origin,
     doc,

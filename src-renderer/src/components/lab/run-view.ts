@@ -1,7 +1,7 @@
 // Results of a run as the Guests and Queue screens show them: decoded instruction names, the
 // APQN each step addressed, rows for the results table and each queue's interrupt state at the
 // end of the run. Pure functions of RunResults.
-import type { RunResults, StepResult } from '../../../../src-preload/contract'
+import type { LabView, RunResults, StepResult } from '../../../../src-preload/contract'
 import { formatApqn } from '../../format'
 
 export type GuestResults = RunResults['guests'][number]
@@ -86,6 +86,26 @@ export interface IrqAfterRun {
   nib: string | null
   guest: string
   atUs: number
+  /** `host`: the queue as the run left it; `status`: the last status word a guest got for it. */
+  source: 'host' | 'status'
+}
+
+/** Each queue's interrupt state as the run left it on the host (labView with afterRun). */
+export function irqFromEndView(view: LabView | null, results: RunResults | null): Map<number, IrqAfterRun> {
+  const out = new Map<number, IrqAfterRun>()
+  if (!view || !results) return out
+  for (const c of view.cells) {
+    if (!c.irq) continue
+    out.set((c.apid << 8) | c.apqi, {
+      I: c.irq.enabled ? 1 : 0,
+      isc: c.irq.enabled ? c.irq.isc : null,
+      nib: c.irq.enabled ? c.irq.nib : null,
+      guest: c.guest ?? '',
+      atUs: results.endUs,
+      source: 'host',
+    })
+  }
+  return out
 }
 
 /** Each queue's interrupt state at the end of a run, read from the status words the guests got. */
@@ -106,6 +126,7 @@ export function irqAfterRun(results: RunResults | null): Map<number, IrqAfterRun
       nib: prev?.nib ?? null,
       guest,
       atUs: step.atUs,
+      source: 'status',
     }
     if (step.fcName === 'AQIC' && step.status.rc === 0) {
       const r1 = low32(step.regsIn.r1)
