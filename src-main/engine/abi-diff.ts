@@ -20,7 +20,7 @@ import {
   type TableRow,
 } from './matrix'
 import { MATRIX_FORMAT, type MatrixSpec } from './matrix-spec'
-import { findProfile, kernelProfile, qemuProfile, type Profile } from './profiles'
+import { findProfile, kernelProfile, type Profile } from './profiles'
 import { RULES, type RuleId } from './rules'
 import type { TraceRecord } from './trace'
 
@@ -638,6 +638,3 @@ export function diffFromCells(
 }
 
 /** The kind of two profile ids, for callers that validate before sweeping. */
-export function profileKind(id: string): 'kernel' | 'qemu' | null {
-  return kernelProfile(id) ? 'kernel' : qemuProfile(id) ? 'qemu' : null
-}

@@ -307,8 +307,6 @@ export function maxMessageSize(ml: number): number {
 export const NQAP_MBZ = 0x80000000 | 0x20000000 | 0x10000000 | 0x00800000
 export const DQAP_MBZ = 0x40000000 | 0x20000000 | 0x10000000 | 0x00800000 | 0x00400000
 
-export const PSW_CC_NAMES = ['cc0', 'cc1', 'cc2', 'cc3'] as const
-
 export function formatApqn(apqn: number): string {
   return `${((apqn >>> 8) & 0xff).toString(16).padStart(2, '0')}.${(apqn & 0xff).toString(16).padStart(4, '0')}`
 }

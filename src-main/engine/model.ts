@@ -24,12 +24,6 @@ export function maskIds(m: ApMask): number[] {
   for (let id = 0; id < 256; id++) if (maskTest(m, id)) out.push(id)
   return out
 }
-export function maskFromIds(ids: Iterable<number>): ApMask {
-  const m = newMask()
-  for (const id of ids) maskSet(m, id)
-  return m
-}
-
 export interface Adapter {
   id: number
   type: CardType

@@ -1,7 +1,7 @@
 // Step results in the `aplab/results@1` shape (product.md §6).
 import { PQAP_FUNCTIONS, STATUS_E, STATUS_F, STATUS_I, STATUS_R, pgmName, rcName, statusRc } from './arch'
 import type { Outcome, Insn } from './outcome'
-import { gprHex, hex64, hi, lo, type Vcpu } from './regs'
+import { gprHex, hi, lo, type Vcpu } from './regs'
 import type { Layer, RuleId } from './rules'
 import type { TraceRecord } from './trace'
 
@@ -107,5 +107,3 @@ export function buildStepResult(args: {
     trace: args.trace ?? [],
   }
 }
-
-export { hex64 }

@@ -1,7 +1,7 @@
 // A sweep worker: compiles the matrix spec it is given once per run, then computes the cell
 // ranges the pool sends, and posts the cells back (without coordinates: the pool knows them).
 import { parentPort } from 'node:worker_threads'
-import { computeCellAt, type Cell, type Matrix } from '../engine/matrix'
+import { computeRange, type Matrix } from '../engine/matrix'
 import { packCells, type PackedCells } from './pack'
 import { compileMatrixSpec, type MatrixSpec } from '../engine/matrix-spec'
 
@@ -30,9 +30,7 @@ port?.on('message', (msg: ToWorker) => {
       return
     }
     if (!matrix) throw new Error('sweep worker: run before init')
-    const cells: Cell[] = []
-    for (let i = msg.start; i < msg.end; i++) cells.push(computeCellAt(matrix, i, trace))
-    const packed = packCells(cells)
+    const packed = packCells(computeRange(matrix, msg.start, msg.end, trace))
     port.postMessage({ type: 'done', run: msg.run, id: msg.id, packed } satisfies FromWorker, [
       packed.codes.buffer as ArrayBuffer,
     ])
