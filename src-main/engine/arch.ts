@@ -307,8 +307,13 @@ export function maxMessageSize(ml: number): number {
 export const NQAP_MBZ = 0x80000000 | 0x20000000 | 0x10000000 | 0x00800000
 export const DQAP_MBZ = 0x40000000 | 0x20000000 | 0x10000000 | 0x00800000 | 0x00400000
 
+const APQN_TEXT: (string | undefined)[] = new Array<string | undefined>(0x10000)
+
+/** `05.0004`: the same string object for the same APQN, so traces and keys compare it cheaply. */
 export function formatApqn(apqn: number): string {
-  return `${((apqn >>> 8) & 0xff).toString(16).padStart(2, '0')}.${(apqn & 0xff).toString(16).padStart(4, '0')}`
+  const key = apqn & 0xffff
+  return (APQN_TEXT[key] ??=
+    `${((apqn >>> 8) & 0xff).toString(16).padStart(2, '0')}.${(apqn & 0xff).toString(16).padStart(4, '0')}`)
 }
 
 export function parseApqn(text: string): number | null {

@@ -10,11 +10,14 @@ import { assign, attachGuest, detachGuest, unassign, type AssignKind, type Matri
 import { releaseSaved } from './vfio-ap'
 import type { ApQueue, Host, HostLogEntry, Vm } from './model'
 import type { Insn } from './outcome'
-import { lo, parse64, setGpr, type Vcpu } from './regs'
-import { buildStepResult, operandRegisters, snapshotRegs, type StepResult } from './results'
+import { hex64, hi, lo, parse64, setGpr, type Vcpu } from './regs'
+import { buildStepResult, operandRegisters, PQAP_OUT, snapshotRegs, type StepResult } from './results'
+import { ruleKey, type Layer, type RuleId } from './rules'
 import { RunQueue, seededRandom } from './scheduler'
 import type { Session, SessionEvent, Step } from './session'
-import { makeRecord, type TraceRecord } from './trace'
+import { KEY_ABSENT, KEY_NUMBER, KEY_STRING, KEY_UNDEFINED, MAX_REMEMBERED, OutcomeInterner } from './step-intern'
+import { makeRecord, PendingTrace, type TraceArgs, type TraceRecord } from './trace'
+import type { Outcome } from './outcome'
 
 export const RESULTS_FORMAT = 'aplab/results@1'
 /** Virtual time one executed step costs a vCPU (project default). */
@@ -60,6 +63,13 @@ export interface RunOptions {
   trace?: boolean
   /** Called for every step as it completes, in execution order (for streaming into a store). */
   onStep?: (guest: number, vcpu: number, step: StepResult) => void
+  /**
+   * Called for every step as it completes, in execution order, with its outcome interned (see
+   * step-intern.ts): `outcome` is shared by every step of this run with the same outcome, and
+   * `first` is the whole step the first time an outcome is passed, null afterwards. With this
+   * callback, trace texts are made once per distinct outcome.
+   */
+  onRow?: (guest: number, vcpu: number, index: number, atUs: number, outcome: number, first: StepResult | null) => void
   /** Keep steps in the returned document (default true); false for long streamed runs. */
   keepSteps?: boolean
   /** Stop after this many executed steps (a guard for runaway programs). */
@@ -77,7 +87,12 @@ interface Runner {
   pc: number
   wait: { isc: number | null; deadline: number; since: number; index: number } | null
   poll: { count: number } | null
+  /** The guest's QEMU profile as a number, for outcome keys (trace references name the profile). */
+  qemuKey: number
 }
+
+const INSN_KEY: Record<Insn['name'], number> = { PQAP: 1, NQAP: 2, DQAP: 3 }
+const LAYER_KEY: Record<Layer, number> = { firmware: 1, kvm: 2, vfio_ap: 3, qemu: 4, lab: 5 }
 
 export function labFromSession(session: Session): LabMachine {
   const h = session.host
@@ -201,10 +216,14 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     vcpus: session.guests[gi]!.vcpus.map(() => ({ steps: [] })),
   }))
   const runners: Runner[] = []
+  const qemuKeys = new Map<string, number>()
   lab.guests.forEach((g, gi) => {
     if (!g.vm) return
+    const qemuId = g.vm.qemu.id
+    if (!qemuKeys.has(qemuId)) qemuKeys.set(qemuId, qemuKeys.size)
     session.guests[gi]!.vcpus.forEach((v, vi) => {
       runners.push({
+        qemuKey: qemuKeys.get(qemuId)!,
         guest: gi,
         vcpu: vi,
         vm: g.vm!,
@@ -229,10 +248,72 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
   const busy = new Set<ApQueue>()
   const compiled = new Map<string, Compiled>()
 
+  const onRow = opts.onRow
+  const interner = onRow ? new OutcomeInterner() : null
+  const pending = interner && trace ? new PendingTrace() : null
+  /** Non-null, so that call sites build their arguments; the records themselves go to `pending`. */
+  const pendingMarker: TraceRecord[] = []
+  const outcomes: StepResult[] = []
+  const announced = interner ? new Uint8Array(MAX_REMEMBERED) : null
+  const needSteps = keep || opts.onStep !== undefined
+  const regsIn = new Uint32Array(32)
+  // Where and which outcome the step about to be emitted is (set by whoever produced it).
+  let placeId = 0
+  let placeIndex = 0
+  let placeAt = 0
+
+  const place = (s: StepResult): StepResult =>
+    s.index === placeIndex && s.atUs === placeAt ? s : { ...s, index: placeIndex, atUs: placeAt }
+
   const emit = (r: Runner, step: StepResult) => {
     counts.steps++
+    if (onRow) {
+      let first: StepResult | null = null
+      if (placeId >= MAX_REMEMBERED || announced![placeId] === 0) {
+        if (placeId < MAX_REMEMBERED) announced![placeId] = 1
+        first = place(step)
+      }
+      onRow(r.guest, r.vcpu, placeIndex, placeAt, placeId, first)
+      if (!needSteps) return
+      step = first ?? place(step)
+    }
     if (keep) guests[r.guest]!.vcpus[r.vcpu]!.steps.push(step)
     opts.onStep?.(r.guest, r.vcpu, step)
+  }
+
+  /** Interns the key built since `interner.begin()`; the remembered outcome, or null when it is new. */
+  const known = (index: number, atUs: number): StepResult | null => {
+    const fresh = interner!.intern()
+    placeId = interner!.id
+    placeIndex = index
+    placeAt = atUs
+    return fresh ? null : outcomes[placeId]!
+  }
+
+  const remember = (s: StepResult): StepResult => {
+    if (placeId < MAX_REMEMBERED) outcomes[placeId] = s
+    return s
+  }
+
+  const keyTrace = (rules: readonly RuleId[], args: readonly (TraceArgs | undefined)[]) => {
+    const k = interner!
+    k.word(rules.length)
+    for (let i = 0; i < rules.length; i++) {
+      const rule = ruleKey(rules[i]!)
+      k.word(rule.index)
+      const a = args[i]
+      if (a === undefined) continue
+      for (const name of rule.argNames) {
+        const v = a[name]
+        if (typeof v === 'number') {
+          k.word(KEY_NUMBER)
+          k.word(v)
+        } else if (typeof v === 'string') {
+          k.word(KEY_STRING)
+          k.text(v)
+        } else k.word(name in a ? KEY_UNDEFINED : KEY_ABSENT)
+      }
+    }
   }
 
   // The earliest reply time among busy queues; a stale (too early) value only costs one extra scan.
@@ -309,19 +390,15 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
         const isc = 7 - Math.floor(Math.log2(pending & -pending))
         gisa!.ipm &= ~(1 << (7 - isc))
         counts.interrupts++
-        emit(r, labStep(r.wait.index, host, 'lab.wait.irq', { isc, waitedUs: host.nowUs - r.wait.since }, r, trace))
+        emit(r, waitStep(r, 'lab.wait.irq', { isc, waitedUs: host.nowUs - r.wait.since }))
         finish(r)
       } else if (host.nowUs >= r.wait.deadline) {
         emit(
           r,
-          labStep(
-            r.wait.index,
-            host,
-            'lab.wait.timeout',
-            { isc: r.wait.isc === null ? '' : ` on ISC ${r.wait.isc}`, timeoutUs: r.wait.deadline - r.wait.since },
-            r,
-            trace,
-          ),
+          waitStep(r, 'lab.wait.timeout', {
+            isc: r.wait.isc === null ? '' : ` on ISC ${r.wait.isc}`,
+            timeoutUs: r.wait.deadline - r.wait.since,
+          }),
         )
         finish(r)
       } else {
@@ -381,15 +458,86 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     finish(r)
   }
 
+  function waitStep(r: Runner, rule: 'lab.wait.irq' | 'lab.wait.timeout', args: TraceArgs): StepResult {
+    const index = r.wait!.index
+    if (interner) {
+      interner.begin()
+      interner.word(ruleKey(rule).index)
+      if (trace) keyTrace([rule], [args])
+      const seen = known(index, host.nowUs)
+      if (seen) return seen
+    }
+    return remember(labStep(index, host, rule, args, r, trace))
+  }
+
   function executeInsnStep(r: Runner, step: Step): StepResult {
     const cpu = r.cpu
-    const t: TraceRecord[] | null = trace ? [] : null
     const insn = stepInsn(step, cpu, compiled)!
+    if (interner) return executeInterned(r, insn)
+    const t: TraceRecord[] | null = trace ? [] : null
     const ctx = contextFor(host, r.vm, r.vcpu, t)
     const regsIn = snapshotRegs(cpu, operandRegisters(insn))
     const r0lo = lo(cpu, 0)
     const atUs = host.nowUs
     const outcome = execute(ctx, insn)
+    afterExecute(insn, outcome, r0lo, cpu)
+    return buildStepResult({ index: r.pc, insn, r0loIn: r0lo, regsIn, outcome, vcpu: cpu, atUs, trace: t })
+  }
+
+  /**
+   * The same step as executeInsnStep, keyed by everything its record holds: instruction, registers
+   * in and out, cc, program exception, status placement, deciding rule, the guest's QEMU (trace
+   * references name it) and each trace record's rule and text arguments.
+   */
+  function executeInterned(r: Runner, insn: Insn): StepResult {
+    const cpu = r.cpu
+    const k = interner!
+    pending?.clear()
+    const ctx = contextFor(host, r.vm, r.vcpu, pending ? pendingMarker : null, pending)
+    const ops = operandRegisters(insn)
+    for (let i = 0; i < ops.length; i++) {
+      regsIn[2 * i] = hi(cpu, ops[i]!)
+      regsIn[2 * i + 1] = lo(cpu, ops[i]!)
+    }
+    const r0lo = lo(cpu, 0)
+    const atUs = host.nowUs
+    const outcome = execute(ctx, insn)
+    afterExecute(insn, outcome, r0lo, cpu)
+    k.begin()
+    k.word(INSN_KEY[insn.name])
+    k.word(insn.r1 * 16 + insn.r2)
+    for (let i = 0; i < ops.length * 2; i++) k.word(regsIn[i]!)
+    const out = insn.name === 'PQAP' ? PQAP_OUT : ops
+    for (let i = 0; i < out.length; i++) {
+      k.word(hi(cpu, out[i]!))
+      k.word(lo(cpu, out[i]!))
+    }
+    k.word(outcome.pgm)
+    k.word(cpu.psw.cc)
+    k.word(outcome.statusPlacement === null ? 0 : outcome.statusPlacement === 'lo' ? 1 : 2)
+    k.word(LAYER_KEY[outcome.handledBy])
+    k.word(ruleKey(outcome.rule).index)
+    k.word(r.qemuKey)
+    if (pending) keyTrace(pending.rules, pending.args)
+    const seen = known(r.pc, atUs)
+    if (seen) return seen
+    const regsText: Record<string, string> = {}
+    for (let i = 0; i < ops.length; i++) regsText[`r${ops[i]!}`] = hex64(regsIn[2 * i]!, regsIn[2 * i + 1]!)
+    return remember(
+      buildStepResult({
+        index: r.pc,
+        insn,
+        r0loIn: r0lo,
+        regsIn: regsText,
+        outcome,
+        vcpu: cpu,
+        atUs,
+        trace: pending ? pending.records(ctx) : null,
+      }),
+    )
+  }
+
+  function afterExecute(insn: Insn, outcome: Outcome, r0lo: number, cpu: Vcpu) {
     counts.instructions++
     if (insn.name === 'NQAP' && outcome.pgm === 0) {
       const q = host.queues.get(r0lo & APQN_MASK)
@@ -399,7 +547,6 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
       }
     }
     if (outcome.pgm === 2) cpu.psw.problem = false
-    return buildStepResult({ index: r.pc, insn, r0loIn: r0lo, regsIn, outcome, vcpu: cpu, atUs, trace: t })
   }
 
   function finish(r: Runner) {

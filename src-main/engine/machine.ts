@@ -23,7 +23,7 @@ import { EOPNOTSUPP, type Insn, type Outcome } from './outcome'
 import { kernelProfile, qemuProfile, type KernelProfile, type QemuProfile } from './profiles'
 import { qemuHandleSieic, resolveCpuModel, vfioApDeviceError, type CpuModelSpec } from './qemu'
 import { newVcpu } from './regs'
-import { makeRecord, note, type TraceRecord } from './trace'
+import { makeRecord, note, type PendingTrace, type TraceRecord } from './trace'
 import { applyAssignments, guestMatrix, setCrycbMasks } from './mdev-matrix'
 
 export interface AdapterSpec {
@@ -254,8 +254,14 @@ export function labMachine(opts: {
   return buildLab(host, mdevs, [{ name: 'g1', qemu: opts.qemu, mdev: opts.mdev?.uuid ?? null, ...opts.guest }])
 }
 
-export function contextFor(host: Host, vm: Vm, vcpuIndex: number, trace: TraceRecord[] | null): ExecContext {
-  return { host, vm, vcpu: vm.vcpus[vcpuIndex]!, trace, kernel: host.kernel, qemu: vm.qemu }
+export function contextFor(
+  host: Host,
+  vm: Vm,
+  vcpuIndex: number,
+  trace: TraceRecord[] | null,
+  pending: PendingTrace | null = null,
+): ExecContext {
+  return { host, vm, vcpu: vm.vcpus[vcpuIndex]!, trace, pending, kernel: host.kernel, qemu: vm.qemu }
 }
 
 /** One AP instruction through the whole stack. Never throws for any register or memory content. */

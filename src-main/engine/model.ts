@@ -1,7 +1,7 @@
 import type { CardMode, CardType } from './arch'
 import type { KernelProfile, QemuProfile } from './profiles/types'
 import type { Vcpu } from './regs'
-import type { TraceRecord } from './trace'
+import type { PendingTrace, TraceRecord } from './trace'
 
 export type EmulatorMode = 'kernel-faithful' | 'architecture-faithful'
 export type AdapterState = 'online' | 'checkstopped' | 'deconfigured'
@@ -171,6 +171,7 @@ export interface ExecContext {
   vm: Vm
   vcpu: Vcpu
   trace: TraceRecord[] | null
+  pending?: PendingTrace | null
   kernel: KernelProfile
   qemu: QemuProfile
 }

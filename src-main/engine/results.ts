@@ -48,7 +48,7 @@ export function decodeStatus(word: number): StatusDecoded {
 
 /** The registers an instruction reads: GR0–GR2 for PQAP, plus the R1 and R2 pairs for NQAP/DQAP. */
 const PQAP_OPERANDS: readonly number[] = [0, 1, 2]
-const PQAP_OUT: readonly number[] = [1, 2]
+export const PQAP_OUT: readonly number[] = [1, 2]
 const PAIR_OPERANDS = new Map<number, readonly number[]>()
 
 export function operandRegisters(insn: Insn): readonly number[] {

@@ -359,12 +359,35 @@ export type RuleId = keyof typeof RULES
 /** Each template split once into literal parts (even indexes) and argument names (odd indexes). */
 const TEMPLATES = new Map<RuleId, string[]>()
 
-export function fillRuleText(id: RuleId, args: Record<string, string | number> | undefined): string {
+function templateOf(id: RuleId): string[] {
   let parts = TEMPLATES.get(id)
   if (!parts) {
     parts = RULES[id].text.split(/\{(\w+)\}/)
     TEMPLATES.set(id, parts)
   }
+  return parts
+}
+
+export interface RuleKey {
+  /** The rule's position in RULES. */
+  index: number
+  /** The argument names its text uses, in order: the only arguments that change its record. */
+  argNames: readonly string[]
+}
+
+const RULE_KEYS = new Map<RuleId, RuleKey>(
+  (Object.keys(RULES) as RuleId[]).map((id, index) => [
+    id,
+    { index, argNames: RULES[id].text.split(/\{(\w+)\}/).filter((_, i) => i % 2 === 1) },
+  ]),
+)
+
+export function ruleKey(id: RuleId): RuleKey {
+  return RULE_KEYS.get(id)!
+}
+
+export function fillRuleText(id: RuleId, args: Record<string, string | number> | undefined): string {
+  const parts = templateOf(id)
   if (parts.length === 1) return parts[0]!
   let out = parts[0]!
   for (let i = 1; i < parts.length; i += 2) {

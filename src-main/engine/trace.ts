@@ -14,8 +14,28 @@ export type TraceArgs = Record<string, string | number>
 
 export interface TraceScope {
   trace: TraceRecord[] | null
+  /** When set (and `trace` is not null), records are kept as rule ids and arguments; see PendingTrace. */
+  pending?: PendingTrace | null
   kernel: KernelProfile
   qemu: QemuProfile | null
+}
+
+/**
+ * One step's trace as rule ids and arguments. A long lab run repeats few distinct steps, so the
+ * record texts are made only for a step whose outcome has not been seen before (lab.ts).
+ */
+export class PendingTrace {
+  readonly rules: RuleId[] = []
+  readonly args: (TraceArgs | undefined)[] = []
+
+  clear(): void {
+    this.rules.length = 0
+    this.args.length = 0
+  }
+
+  records(scope: TraceScope): TraceRecord[] {
+    return this.rules.map((id, i) => makeRecord(scope, id, this.args[i]))
+  }
 }
 
 const REFS = new Map<string, string>()
@@ -57,7 +77,13 @@ export function makeRecord(scope: TraceScope, id: RuleId, args?: TraceArgs): Tra
 
 /** Appends a record when tracing is on; a no-op otherwise, so the hot path builds no strings. */
 export function note(scope: TraceScope, id: RuleId, args?: TraceArgs | (() => TraceArgs)): void {
-  if (scope.trace !== null) scope.trace.push(makeRecord(scope, id, typeof args === 'function' ? args() : args))
+  if (scope.trace === null) return
+  const a = typeof args === 'function' ? args() : args
+  const p = scope.pending
+  if (p) {
+    p.rules.push(id)
+    p.args.push(a)
+  } else scope.trace.push(makeRecord(scope, id, a))
 }
 
 export function hex(n: number, width = 0): string {

@@ -211,10 +211,21 @@ export function benchStoreQueries(dir: string, opts: StoreBenchOptions = {}): St
     const copyGuests = db.prepare(
       'INSERT INTO run_guests SELECT ?, guest, name, qemu, vcpus, started, start_error, warnings FROM run_guests WHERE run_id = ?',
     )
-    const copyResults = db.prepare(
-      `INSERT INTO results SELECT ?, seq, guest, vcpu, step_index, insn, fc, fc_name, cc, rc, rc_name, e, r, f, i, pgm_code, pgm_name,
-         handled_by, rule, status_placement, at_us, regs_in, regs_out, status_stored, extra FROM results WHERE run_id = ?`,
-    )
+    const copyRows = [
+      db.prepare(
+        `INSERT INTO outcomes SELECT ?, id, insn, fc, fc_name, cc, rc, rc_name, e, r, f, i, pgm_code, pgm_name, handled_by,
+           rule, status_placement, regs_in, regs_out, status_stored, extra FROM outcomes WHERE run_id = ?`,
+      ),
+      db.prepare(
+        'INSERT INTO outcome_trace SELECT ?, outcome, ord, layer, rule, text, ref, quirk, choice FROM outcome_trace WHERE run_id = ?',
+      ),
+      db.prepare(
+        'INSERT INTO steps SELECT ?, seq, guest, vcpu, step_index, at_us, outcome FROM steps WHERE run_id = ?',
+      ),
+      db.prepare(
+        'INSERT INTO step_segments SELECT ?, guest, vcpu, first_seq, last_seq, rows FROM step_segments WHERE run_id = ?',
+      ),
+    ]
     const start = Date.parse('2025-01-01T00:00:00.000Z')
     const batch = db.transaction((from: number, to: number) => {
       for (let i = from; i < to; i++) {
@@ -222,7 +233,7 @@ export function benchStoreQueries(dir: string, opts: StoreBenchOptions = {}): St
         const id = Number(copyRun.run(i, status, new Date(start + i * 60_000).toISOString(), template).lastInsertRowid)
         copyDocuments.run(id, template)
         copyGuests.run(id, template)
-        copyResults.run(id, template)
+        for (const c of copyRows) c.run(id, template)
       }
     })
     for (let i = 1; i < runs; i += 20) batch.immediate(i, Math.min(runs, i + 20))

@@ -10,6 +10,7 @@ import { APPLICATION_ID, MIGRATIONS, MIGRATIONS_TABLE_SQL, SCHEMA_VERSION } from
 import { Store } from './store'
 
 export type Db = Database.Database
+export type Statement = Database.Statement
 
 export interface StoreOptions {
   /** better-sqlite3's addon to load instead of the one in node_modules (the desktop app's Electron build). */

@@ -2,6 +2,7 @@
 // every guest-visible field that differs is listed. Both runs are read in index order, a chunk at a
 // time, so runs of millions of steps diff in one pass with bounded memory.
 import type { Db } from './db'
+import { guestStepCount, guestSteps } from './segments'
 import type { DiffField, RunDiff, StepChange } from './types'
 
 interface DiffRow {
@@ -23,24 +24,11 @@ interface DiffRow {
   status_placement: string | null
 }
 
-const CHUNK = 5000
+const DIFF_COLUMNS =
+  'vcpu, seq, step_index, insn, fc, fc_name, cc, rc, e, r, f, i, pgm_code, pgm_name, handled_by, status_placement'
 
-function* guestRows(db: Db, runId: number, guest: number): Generator<DiffRow> {
-  const first = db.prepare(
-    `SELECT vcpu, seq, step_index, insn, fc, fc_name, cc, rc, e, r, f, i, pgm_code, pgm_name, handled_by, status_placement
-     FROM results WHERE run_id = ? AND guest = ? ORDER BY vcpu, seq LIMIT ?`,
-  )
-  const next = db.prepare(
-    `SELECT vcpu, seq, step_index, insn, fc, fc_name, cc, rc, e, r, f, i, pgm_code, pgm_name, handled_by, status_placement
-     FROM results WHERE run_id = ? AND guest = ? AND (vcpu, seq) > (?, ?) ORDER BY vcpu, seq LIMIT ?`,
-  )
-  let rows = first.all(runId, guest, CHUNK) as DiffRow[]
-  while (rows.length > 0) {
-    yield* rows
-    if (rows.length < CHUNK) return
-    const last = rows[rows.length - 1]!
-    rows = next.all(runId, guest, last.vcpu, last.seq, CHUNK) as DiffRow[]
-  }
+function guestRows(db: Db, runId: number, guest: number): Generator<DiffRow> {
+  return guestSteps<DiffRow>(db, runId, DIFF_COLUMNS, { guest })
 }
 
 const pgmText = (r: DiffRow): string | null => (r.pgm_code === null ? null : `${r.pgm_name ?? '?'} (${r.pgm_code})`)
@@ -61,7 +49,6 @@ const FIELDS: readonly [DiffField, (r: DiffRow) => string | number | null][] = [
 
 export function diffStoredRuns(db: Db, a: number, b: number, limit: number): RunDiff {
   const guestsOf = db.prepare('SELECT guest, name FROM run_guests WHERE run_id = ? ORDER BY guest')
-  const countGuest = db.prepare('SELECT count(*) AS n FROM results WHERE run_id = ? AND guest = ?')
   const ga = guestsOf.all(a) as { guest: number; name: string }[]
   const gb = guestsOf.all(b) as { guest: number; name: string }[]
   const bByName = new Map(gb.map((g) => [g.name, g.guest]))
@@ -98,7 +85,7 @@ export function diffStoredRuns(db: Db, a: number, b: number, limit: number): Run
     const other = bByName.get(g.name)
     if (other === undefined) {
       out.guestsOnlyA.push(g.name)
-      out.onlyA += (countGuest.get(a, g.guest) as { n: number }).n
+      out.onlyA += guestStepCount(db, a, g.guest)
       continue
     }
     const ia = guestRows(db, a, g.guest)
@@ -149,7 +136,7 @@ export function diffStoredRuns(db: Db, a: number, b: number, limit: number): Run
   for (const g of gb) {
     if (aNames.has(g.name)) continue
     out.guestsOnlyB.push(g.name)
-    out.onlyB += (countGuest.get(b, g.guest) as { n: number }).n
+    out.onlyB += guestStepCount(db, b, g.guest)
   }
   return out
 }

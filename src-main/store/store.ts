@@ -10,23 +10,17 @@ import { LabError } from '../service/errors'
 import { ACTIVE_RUNS } from './active'
 import type { Db } from './db'
 import { diffStoredRuns } from './diff'
+import { guestStepCount, guestSteps } from './segments'
+import { RunWriter } from './writer'
 import { MAX_IMPORT_BYTES, checkFormatTag, checkJsonValue, parseJsonSafely, parseResultsDocument } from './json'
 import { SCHEMA_VERSION } from './migrations'
 import {
   CSV_HEADER,
-  INSERT_RESULT_SQL,
-  INSERT_TRACE_SQL,
   RESULT_COLUMNS,
-  RESULT_PARAMS,
-  TRACE_PARAMS,
   RUN_COLUMNS,
   csvCell,
   csvLine,
   guestFromRow,
-  insertResultsSql,
-  insertTraceSql,
-  pushResultParams,
-  pushTraceParams,
   runFromRow,
   stepFromRow,
   storedStepFromRow,
@@ -66,7 +60,7 @@ export interface RecordRunOptions {
   keepSteps?: boolean
   batchRows?: number
   flushMs?: number
-  /** Runs the session; default `runSession(session, opts)`. It must call `opts.onStep` for every step. */
+  /** Runs the session; default `runSession(session, opts)`. It must call `opts.onRow` for every step. */
   runner?: (opts: RunOptions) => RunResults
 }
 
@@ -261,38 +255,17 @@ export class Store {
     const activeKey = `${this.key}#${runId}`
     ACTIVE_RUNS.add(activeKey)
 
-    const writer = new RowWriter(db, runId)
-    const pending: { guest: number; vcpu: number; step: StepResult }[] = []
-    let seq = 0
-    let lastFlush = performance.now()
-    /** Writes the pending steps; on failure (the transaction rolls back) nothing of them counts as written. */
-    const writeBatch = () => {
-      const first = seq
-      try {
-        for (const p of pending) writer.add(seq++, p.guest, p.vcpu, p.step)
-        writer.finish()
-      } catch (e) {
-        seq = first
-        writer.reset()
-        throw e
-      }
-      pending.length = 0
-    }
-    const flush = db.transaction(writeBatch)
-    const onStep = (guest: number, vcpu: number, step: StepResult) => {
-      pending.push({ guest, vcpu, step })
-      if (pending.length >= batchRows || ((pending.length & 63) === 0 && performance.now() - lastFlush >= flushMs)) {
-        flush.immediate()
-        lastFlush = performance.now()
-      }
-    }
+    const writer = new RunWriter(db, runId, { batchRows, flushMs })
+    const onRow: NonNullable<RunOptions['onRow']> = (guest, vcpu, index, atUs, outcome, first) =>
+      writer.row(guest, vcpu, index, atUs, outcome, first)
     /** After a failure: keep what can be kept and mark the run aborted. Never throws (the caller rethrows the cause). */
     const abort = (cause: unknown) => {
       try {
         try {
-          flush.immediate()
+          if (writer.failed) writer.rollback()
+          else writer.commit()
         } catch {
-          // These last steps are lost; the committed ones stay.
+          writer.rollback()
         }
         db.prepare(
           `UPDATE runs SET status = 'aborted', error = ?, finished = ?, duration_ms = ?, steps = ?,
@@ -304,7 +277,7 @@ export class Store {
           `the run failed: ${cause instanceof Error ? cause.message : String(cause)}`,
           now(),
           Math.round(performance.now() - t0),
-          seq,
+          writer.committed,
           runId,
         )
       } catch {
@@ -313,31 +286,31 @@ export class Store {
     }
 
     try {
-      const results = runner({ runId: String(runId), trace, keepSteps, onStep })
-      db.transaction(() => {
-        writeBatch()
-        const g = db.prepare(
-          'UPDATE run_guests SET started = ?, start_error = ?, warnings = ? WHERE run_id = ? AND guest = ?',
-        )
-        results.guests.forEach((x, i) => g.run(x.started ? 1 : 0, x.startError, JSON.stringify(x.warnings), runId, i))
-        this.insertEvents(runId, results)
-        db.prepare(
-          `UPDATE runs SET status = 'finished', finished = ?, duration_ms = ?, steps = ?, instructions = ?, interrupts = ?, end_us = ?
-           WHERE id = ?`,
-        ).run(
-          now(),
-          Math.round(performance.now() - t0),
-          seq,
-          results.counts.instructions,
-          results.counts.interrupts,
-          results.endUs,
-          runId,
-        )
-        db.prepare('UPDATE run_documents SET results_doc = ? WHERE run_id = ?').run(
-          JSON.stringify(withoutSteps(results)),
-          runId,
-        )
-      }).immediate()
+      const results = runner({ runId: String(runId), trace, keepSteps, onRow })
+      writer.begin()
+      writer.flush()
+      const g = db.prepare(
+        'UPDATE run_guests SET started = ?, start_error = ?, warnings = ? WHERE run_id = ? AND guest = ?',
+      )
+      results.guests.forEach((x, i) => g.run(x.started ? 1 : 0, x.startError, JSON.stringify(x.warnings), runId, i))
+      this.insertEvents(runId, results)
+      db.prepare(
+        `UPDATE runs SET status = 'finished', finished = ?, duration_ms = ?, steps = ?, instructions = ?, interrupts = ?, end_us = ?
+         WHERE id = ?`,
+      ).run(
+        now(),
+        Math.round(performance.now() - t0),
+        writer.seq,
+        results.counts.instructions,
+        results.counts.interrupts,
+        results.endUs,
+        runId,
+      )
+      db.prepare('UPDATE run_documents SET results_doc = ? WHERE run_id = ?').run(
+        JSON.stringify(withoutSteps(results)),
+        runId,
+      )
+      writer.commit()
       return { runId, run: this.getRunSummary(runId), results }
     } catch (e) {
       abort(e)
@@ -404,15 +377,14 @@ export class Store {
         const g = db.prepare(
           'INSERT INTO run_guests (run_id, guest, name, qemu, vcpus, started, start_error, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        const writer = new RowWriter(db, runId)
-        let seq = 0
+        const writer = new RunWriter(db, runId)
         doc.guests.forEach((x, gi) => {
           g.run(runId, gi, x.name, x.qemu, x.vcpus.length, x.started ? 1 : 0, x.startError, JSON.stringify(x.warnings))
           x.vcpus.forEach((v, vi) => {
-            for (const s of v.steps) writer.add(seq++, gi, vi, s as StepResult)
+            for (const s of v.steps) writer.step(gi, vi, s as StepResult)
           })
         })
-        writer.finish()
+        writer.flush()
         this.insertEvents(runId, doc)
         return { id: runId }
       })
@@ -468,9 +440,7 @@ export class Store {
   getRunPage(q: RunPageQuery): RunPage {
     const run = this.getRunSummary(q.id)
     const guests = this.runGuests(q.id)
-    const where = ['run_id = ?']
-    const params: unknown[] = [q.id]
-    let order = 'seq'
+    let guest: number | undefined
     if (q.guest !== undefined) {
       const g =
         typeof q.guest === 'number' ? guests.find((x) => x.guest === q.guest) : guests.find((x) => x.name === q.guest)
@@ -480,35 +450,37 @@ export class Store {
           `run ${q.id} has no guest ${typeof q.guest === 'number' ? q.guest : `'${q.guest}'`}`,
           'guest',
         )
-      where.push('guest = ?')
-      params.push(g.guest)
-      order = 'vcpu, seq'
-      if (q.vcpu !== undefined) {
-        where.push('vcpu = ?')
-        params.push(q.vcpu)
-        order = 'seq'
-      }
+      guest = g.guest
     } else if (q.vcpu !== undefined) {
       throw new LabError('invalid-input', 'a vCPU filter needs a guest', 'vcpu')
     }
-    const filtered = where.length > 1
-    const total =
-      !filtered && run.status === 'finished'
-        ? run.steps
-        : (
-            this.db.prepare(`SELECT count(*) AS n FROM results WHERE ${where.join(' AND ')}`).get(...params) as {
-              n: number
-            }
-          ).n
-    if (q.afterSeq !== undefined) {
-      where.push('seq > ?')
-      params.push(q.afterSeq)
-    }
     const limit = q.limit ?? 100
     const offset = q.offset ?? 0
-    const rows = this.db
-      .prepare(`SELECT ${RESULT_COLUMNS} FROM results WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .all(...params, limit, offset) as ResultRow[]
+    let total: number
+    let rows: ResultRow[]
+    if (guest !== undefined) {
+      // In vCPU, then execution order; see segments.ts.
+      total = guestStepCount(this.db, q.id, guest, q.vcpu)
+      rows = []
+      if (limit > 0)
+        for (const r of guestSteps<ResultRow>(this.db, q.id, RESULT_COLUMNS, {
+          guest,
+          ...(q.vcpu !== undefined ? { vcpu: q.vcpu } : {}),
+          ...(q.afterSeq !== undefined ? { afterSeq: q.afterSeq } : {}),
+          skip: offset,
+        })) {
+          rows.push(r)
+          if (rows.length >= limit) break
+        }
+    } else {
+      total =
+        run.status === 'finished'
+          ? run.steps
+          : (this.db.prepare('SELECT count(*) FROM steps WHERE run_id = ?').pluck().get(q.id) as number)
+      rows = this.db
+        .prepare(`SELECT ${RESULT_COLUMNS} FROM results WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ? OFFSET ?`)
+        .all(q.id, q.afterSeq ?? -1, limit, offset) as ResultRow[]
+    }
     const traceOf = q.trace
       ? this.db.prepare(
           'SELECT seq, ord, layer, rule, text, ref, quirk, choice FROM trace WHERE run_id = ? AND seq = ? ORDER BY ord',
@@ -588,7 +560,7 @@ export class Store {
     }
     // A run that did not finish (or one from schema version 1): rebuilt from the tables.
     const guestRows = this.runGuests(id)
-    const hasRows = this.db.prepare('SELECT EXISTS (SELECT 1 FROM results WHERE run_id = ? AND guest = ?) AS x')
+    const hasRows = this.db.prepare('SELECT EXISTS (SELECT 1 FROM step_segments WHERE run_id = ? AND guest = ?) AS x')
     const guests: GuestResults[] = guestRows.map((g) => ({
       name: g.name,
       qemu: g.qemu,
@@ -738,81 +710,6 @@ export class Store {
     if (r.changes === 0) throw notFound('comparison', id)
     return { id, deleted: true }
   }
-}
-
-/** Result and trace rows of one run, written MULTI_ROWS to a statement; call `finish` before the transaction ends. */
-class RowWriter {
-  private readonly results: unknown[] = []
-  private readonly traces: unknown[] = []
-  private resultRows = 0
-  private traceRows = 0
-  private readonly stmts: ReturnType<typeof preparedInserts>
-
-  constructor(
-    db: Db,
-    private readonly runId: number,
-  ) {
-    this.stmts = preparedInserts(db)
-  }
-
-  add(seq: number, guest: number, vcpu: number, step: StepResult): void {
-    pushResultParams(this.results, this.runId, seq, guest, vcpu, step)
-    if (++this.resultRows === MULTI_ROWS) this.flushResults()
-    const t = step.trace
-    for (let k = 0; k < t.length; k++) {
-      pushTraceParams(this.traces, this.runId, seq, k, t[k]!)
-      if (++this.traceRows === MULTI_ROWS) this.flushTraces()
-    }
-  }
-
-  finish(): void {
-    this.flushResults()
-    this.flushTraces()
-  }
-
-  /** Drops buffered rows (after a failed transaction). */
-  reset(): void {
-    this.results.length = 0
-    this.traces.length = 0
-    this.resultRows = 0
-    this.traceRows = 0
-  }
-
-  private flushResults(): void {
-    if (this.resultRows === MULTI_ROWS) this.stmts.resultsN.run(this.results)
-    else
-      for (let i = 0; i < this.results.length; i += RESULT_PARAMS)
-        this.stmts.result.run(this.results.slice(i, i + RESULT_PARAMS))
-    this.results.length = 0
-    this.resultRows = 0
-  }
-
-  private flushTraces(): void {
-    if (this.traceRows === MULTI_ROWS) this.stmts.tracesN.run(this.traces)
-    else
-      for (let i = 0; i < this.traces.length; i += TRACE_PARAMS)
-        this.stmts.trace.run(this.traces.slice(i, i + TRACE_PARAMS))
-    this.traces.length = 0
-    this.traceRows = 0
-  }
-}
-
-const MULTI_ROWS = 16
-const statementCache = new WeakMap<Db, ReturnType<typeof makeInserts>>()
-
-function makeInserts(db: Db) {
-  return {
-    result: db.prepare(INSERT_RESULT_SQL),
-    resultsN: db.prepare(insertResultsSql(MULTI_ROWS)),
-    trace: db.prepare(INSERT_TRACE_SQL),
-    tracesN: db.prepare(insertTraceSql(MULTI_ROWS)),
-  }
-}
-
-function preparedInserts(db: Db): ReturnType<typeof makeInserts> {
-  let s = statementCache.get(db)
-  if (!s) statementCache.set(db, (s = makeInserts(db)))
-  return s
 }
 
 /** The document with every vCPU's steps emptied (key order kept): what `run_documents.results_doc` holds. */

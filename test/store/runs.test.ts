@@ -232,8 +232,8 @@ describe('runs through the store', () => {
           let n = 0
           return runSession(session, {
             ...o,
-            onStep: (g, v, s) => {
-              o.onStep!(g, v, s)
+            onRow: (...row) => {
+              o.onRow!(...row)
               if (++n === 25) throw new Error('engine bug')
             },
           })
@@ -251,7 +251,7 @@ describe('runs through the store', () => {
 
   it('a write that fails mid-run aborts the run with that error; the rows before the failed batch stay, contiguous', () => {
     store.db.exec(
-      "CREATE TEMP TRIGGER boom BEFORE INSERT ON results WHEN NEW.seq = 2500 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+      "CREATE TEMP TRIGGER boom BEFORE INSERT ON steps WHEN NEW.seq = 2500 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
     )
     const session = parseSession(tapqSession(2000))
     expect(() => store.recordRun(session, { trace: false })).toThrow(/disk on fire/)
@@ -319,9 +319,9 @@ describe('interrupted runs', () => {
       runner: (o) =>
         runSession(session, {
           ...o,
-          onStep: (g, v, s) => {
-            o.onStep!(g, v, s)
-            if (s.index === 20 && g === 0) {
+          onRow: (g, v, index, ...rest) => {
+            o.onRow!(g, v, index, ...rest)
+            if (index === 20 && g === 0) {
               const other = openStore(path)
               seen = other.listRuns().runs.map((r) => r.status)
               expect(other.recovered).toEqual([])

@@ -1,0 +1,95 @@
+// Interning of step outcomes. A step's outcome is everything in its results@1 record except where
+// and when it ran (index, atUs): instruction, registers in and out, cc or program exception,
+// status, deciding rule and trace. Lab programs loop, so a run of millions of steps has few
+// distinct outcomes; a consumer (the store) keeps each once and refers to it from every step.
+// A key is a list of numbers and a list of strings, compared exactly; the hash only picks the bucket.
+
+/** Outcomes remembered per run; later new outcomes still get ids, each one its own. */
+export const MAX_REMEMBERED = 1 << 16
+
+export const KEY_NUMBER = 0
+export const KEY_STRING = 1
+export const KEY_ABSENT = 2
+export const KEY_UNDEFINED = 3
+
+interface StoredKey {
+  words: Float64Array
+  texts: string[]
+}
+
+export class OutcomeInterner {
+  /** Id of the last interned key: below MAX_REMEMBERED when remembered, else a one-off id. */
+  id = 0
+  private words = new Float64Array(64)
+  private readonly texts: string[] = []
+  private nw = 0
+  private nt = 0
+  private remembered = 0
+  private oneOff = MAX_REMEMBERED
+  private readonly keys: StoredKey[] = []
+  private readonly buckets = new Map<number, number | number[]>()
+
+  begin(): void {
+    this.nw = 0
+    this.nt = 0
+  }
+
+  word(x: number): void {
+    if (this.nw === this.words.length) {
+      const grown = new Float64Array(this.words.length * 2)
+      grown.set(this.words)
+      this.words = grown
+    }
+    this.words[this.nw++] = x
+  }
+
+  text(s: string): void {
+    this.texts[this.nt++] = s
+  }
+
+  /** Finds or adds the key built since `begin`; true when it is new. Sets `id`. */
+  intern(): boolean {
+    const words = this.words
+    const texts = this.texts
+    let h = 0x811c9dc5 ^ this.nw
+    for (let i = 0; i < this.nw; i++) h = Math.imul(h ^ (words[i]! | 0), 0x01000193)
+    for (let i = 0; i < this.nt; i++) {
+      const s = texts[i]!
+      h = Math.imul(h ^ s.length, 0x01000193)
+      for (let j = 0; j < s.length; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193)
+    }
+    const bucket = this.buckets.get(h)
+    if (bucket !== undefined) {
+      if (typeof bucket === 'number') {
+        if (this.matches(bucket)) return this.found(bucket)
+      } else {
+        for (const id of bucket) if (this.matches(id)) return this.found(id)
+      }
+    }
+    if (this.remembered >= MAX_REMEMBERED) {
+      this.id = this.oneOff++
+      return true
+    }
+    const id = this.remembered++
+    this.keys.push({ words: words.slice(0, this.nw), texts: texts.slice(0, this.nt) })
+    if (bucket === undefined) this.buckets.set(h, id)
+    else if (typeof bucket === 'number') this.buckets.set(h, [bucket, id])
+    else bucket.push(id)
+    this.id = id
+    return true
+  }
+
+  private found(id: number): false {
+    this.id = id
+    return false
+  }
+
+  private matches(id: number): boolean {
+    const k = this.keys[id]!
+    if (k.words.length !== this.nw || k.texts.length !== this.nt) return false
+    const words = this.words
+    for (let i = 0; i < this.nw; i++) if (k.words[i] !== words[i]) return false
+    for (let i = 0; i < this.nt; i++) if (k.texts[i] !== this.texts[i]) return false
+    return true
+  }
+}
