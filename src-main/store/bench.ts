@@ -89,6 +89,8 @@ export interface StoreBenchOptions {
   full?: boolean
   repeats?: number
   store?: StoreOptions
+  /** Where the write benchmark's run inserts its steps (default: as recordRun decides). */
+  writer?: 'thread' | 'inline'
 }
 
 export interface StoreBenchResult {
@@ -150,7 +152,7 @@ export function benchStoreWrites(dir: string, opts: StoreBenchOptions = {}): Sto
   let traceRows: number
   try {
     const t0 = performance.now()
-    const rec = store.recordRun(session, { trace, keepSteps: false })
+    const rec = store.recordRun(session, { trace, keepSteps: false, ...(opts.writer ? { writer: opts.writer } : {}) })
     seconds = (performance.now() - t0) / 1000
     if (rec.run.steps !== rows) throw new Error(`bench: expected ${rows} rows, the run stored ${rec.run.steps}`)
     traceRows = store.db.prepare('SELECT count(*) FROM trace WHERE run_id = ?').pluck().get(rec.runId) as number

@@ -234,7 +234,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     if (version < SCHEMA_VERSION) migrate(db, SCHEMA_VERSION, path)
     const key = memory ? `:memory:${Math.random()}` : resolve(path)
     const recovered = recoverInterruptedRuns(db, key)
-    return new Store(db, { path, key, recovered })
+    return new Store(db, { path, key, recovered, options: { ...opts, busyTimeoutMs: timeout } })
   } catch (e) {
     db.close()
     throw e

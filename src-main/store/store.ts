@@ -8,9 +8,10 @@ import { SESSION_FORMAT, SessionError, parseSession, type Session, type SessionI
 import type { TraceRecord } from '../engine/trace'
 import { LabError } from '../service/errors'
 import { ACTIVE_RUNS } from './active'
-import type { Db } from './db'
+import type { Db, StoreOptions } from './db'
 import { diffStoredRuns } from './diff'
 import { guestStepCount, guestSteps } from './segments'
+import { WriterThread } from './write-thread'
 import { RunWriter } from './writer'
 import { MAX_IMPORT_BYTES, checkFormatTag, checkJsonValue, parseJsonSafely, parseResultsDocument } from './json'
 import { SCHEMA_VERSION } from './migrations'
@@ -62,7 +63,16 @@ export interface RecordRunOptions {
   flushMs?: number
   /** Runs the session; default `runSession(session, opts)`. It must call `opts.onRow` for every step. */
   runner?: (opts: RunOptions) => RunResults
+  /**
+   * Where steps are inserted: `thread`, a writer thread with its own connection (write-thread.ts),
+   * or `inline`, this thread between engine steps. Default: `thread` for a database file and
+   * programs of at least THREAD_MIN_STEPS steps, where one can run.
+   */
+  writer?: 'thread' | 'inline'
 }
+
+/** Programs at least this long are written by a writer thread by default (starting one costs ~50 ms). */
+export const THREAD_MIN_STEPS = 50_000
 
 export interface RecordedRun {
   runId: number
@@ -120,12 +130,15 @@ export class Store {
   readonly recovered: readonly number[]
   readonly schemaVersion = SCHEMA_VERSION
   private readonly key: string
+  /** How the database was opened: a writer thread opens it the same way. */
+  readonly options: StoreOptions
 
-  constructor(db: Db, info: { path: string; key: string; recovered: number[] }) {
+  constructor(db: Db, info: { path: string; key: string; recovered: number[]; options?: StoreOptions }) {
     this.db = db
     this.path = info.path
     this.key = info.key
     this.recovered = info.recovered
+    this.options = info.options ?? {}
   }
 
   close(): void {
@@ -227,6 +240,11 @@ export class Store {
     const runner = opts.runner ?? ((o: RunOptions) => runSession(session, o))
     const db = this.db
     const t0 = performance.now()
+    const snapshot = JSON.stringify(session)
+    // The writer thread also stores the snapshot, in parallel with the engine (SQLite checks it is JSON).
+    const wantThread =
+      this.path !== ':memory:' &&
+      (opts.writer ?? (programSteps(session) >= THREAD_MIN_STEPS ? 'thread' : 'inline')) === 'thread'
 
     const runId = db
       .transaction(() => {
@@ -246,7 +264,7 @@ export class Store {
             hostname(),
           )
         const id = Number(r.lastInsertRowid)
-        db.prepare('INSERT INTO run_documents (run_id, snapshot) VALUES (?, ?)').run(id, JSON.stringify(session))
+        db.prepare('INSERT INTO run_documents (run_id, snapshot) VALUES (?, ?)').run(id, wantThread ? null : snapshot)
         const g = db.prepare('INSERT INTO run_guests (run_id, guest, name, qemu, vcpus) VALUES (?, ?, ?, ?, ?)')
         session.guests.forEach((x, i) => g.run(id, i, x.name, x.qemu, x.vcpus.length))
         return id
@@ -255,17 +273,36 @@ export class Store {
     const activeKey = `${this.key}#${runId}`
     ACTIVE_RUNS.add(activeKey)
 
-    const writer = new RunWriter(db, runId, { batchRows, flushMs })
-    const onRow: NonNullable<RunOptions['onRow']> = (guest, vcpu, index, atUs, outcome, first) =>
-      writer.row(guest, vcpu, index, atUs, outcome, first)
+    const thread = wantThread
+      ? WriterThread.start({
+          path: this.path,
+          ...(this.options.nativeBinding !== undefined ? { nativeBinding: this.options.nativeBinding } : {}),
+          busyTimeoutMs: this.options.busyTimeoutMs ?? 5000,
+          runId,
+          batchRows,
+          flushMs,
+          snapshot,
+        })
+      : null
+    if (wantThread && !thread) db.prepare('UPDATE run_documents SET snapshot = ? WHERE run_id = ?').run(snapshot, runId)
+    const inline = thread ? null : new RunWriter(db, runId, { batchRows, flushMs })
+    const onRow: NonNullable<RunOptions['onRow']> = thread ? thread.row.bind(thread) : inline!.row.bind(inline)
+    let finalizing = false
+
     /** After a failure: keep what can be kept and mark the run aborted. Never throws (the caller rethrows the cause). */
     const abort = (cause: unknown) => {
       try {
-        try {
-          if (writer.failed) writer.rollback()
-          else writer.commit()
-        } catch {
-          writer.rollback()
+        let committed: number
+        if (thread) committed = thread.abort()
+        else {
+          try {
+            // Steps that ran are kept; a failed write or a half-written end of run is not.
+            if (inline!.failed || finalizing) inline!.rollback()
+            else inline!.commit()
+          } catch {
+            inline!.rollback()
+          }
+          committed = inline!.committed
         }
         db.prepare(
           `UPDATE runs SET status = 'aborted', error = ?, finished = ?, duration_ms = ?, steps = ?,
@@ -277,7 +314,7 @@ export class Store {
           `the run failed: ${cause instanceof Error ? cause.message : String(cause)}`,
           now(),
           Math.round(performance.now() - t0),
-          writer.committed,
+          committed,
           runId,
         )
       } catch {
@@ -287,30 +324,39 @@ export class Store {
 
     try {
       const results = runner({ runId: String(runId), trace, keepSteps, onRow })
-      writer.begin()
-      writer.flush()
-      const g = db.prepare(
-        'UPDATE run_guests SET started = ?, start_error = ?, warnings = ? WHERE run_id = ? AND guest = ?',
-      )
-      results.guests.forEach((x, i) => g.run(x.started ? 1 : 0, x.startError, JSON.stringify(x.warnings), runId, i))
-      this.insertEvents(runId, results)
-      db.prepare(
-        `UPDATE runs SET status = 'finished', finished = ?, duration_ms = ?, steps = ?, instructions = ?, interrupts = ?, end_us = ?
-         WHERE id = ?`,
-      ).run(
-        now(),
-        Math.round(performance.now() - t0),
-        writer.seq,
-        results.counts.instructions,
-        results.counts.interrupts,
-        results.endUs,
-        runId,
-      )
-      db.prepare('UPDATE run_documents SET results_doc = ? WHERE run_id = ?').run(
-        JSON.stringify(withoutSteps(results)),
-        runId,
-      )
-      writer.commit()
+      const steps = thread ? thread.finish() : inline!.seq
+      const finalize = () => {
+        const g = db.prepare(
+          'UPDATE run_guests SET started = ?, start_error = ?, warnings = ? WHERE run_id = ? AND guest = ?',
+        )
+        results.guests.forEach((x, i) => g.run(x.started ? 1 : 0, x.startError, JSON.stringify(x.warnings), runId, i))
+        this.insertEvents(runId, results)
+        db.prepare(
+          `UPDATE runs SET status = 'finished', finished = ?, duration_ms = ?, steps = ?, instructions = ?, interrupts = ?, end_us = ?
+           WHERE id = ?`,
+        ).run(
+          now(),
+          Math.round(performance.now() - t0),
+          steps,
+          results.counts.instructions,
+          results.counts.interrupts,
+          results.endUs,
+          runId,
+        )
+        db.prepare('UPDATE run_documents SET results_doc = ? WHERE run_id = ?').run(
+          JSON.stringify(withoutSteps(results)),
+          runId,
+        )
+      }
+      if (thread) db.transaction(finalize).immediate()
+      else {
+        // The last steps and the end of the run in one transaction.
+        inline!.begin()
+        inline!.flush()
+        finalizing = true
+        finalize()
+        inline!.commit()
+      }
       return { runId, run: this.getRunSummary(runId), results }
     } catch (e) {
       abort(e)

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { SessionInput } from '../../src-main/engine/session'
+import { runSession, type RunOptions, type RunResults } from '../../src-main/engine/lab'
+import type { Session, SessionInput } from '../../src-main/engine/session'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = join(ROOT, 'bin', 'aplab.mjs')
@@ -48,5 +49,19 @@ export function tapqSession(steps: number, guests = 2, name = 'tapq storm'): Ses
         },
       ],
     })),
+  }
+}
+
+/** A runner for `recordRun` that fails with `message` after the engine has produced `steps` steps. */
+export function failingRunner(session: Session, steps: number, message: string): (o: RunOptions) => RunResults {
+  return (o) => {
+    let n = 0
+    return runSession(session, {
+      ...o,
+      onRow: (...row) => {
+        o.onRow!(...row)
+        if (++n === steps) throw new Error(message)
+      },
+    })
   }
 }

@@ -8,7 +8,7 @@ import { parseSession, type SessionInput } from '../../src-main/engine/session'
 import { LabError, createLabService, type LabService } from '../../src-main/service'
 import { openStore, type RunDiff, type RunPage, type Store } from '../../src-main/store'
 import type { RunStoredResponse } from '../../src-preload/contract'
-import { tapqSession, tempDir } from './helpers'
+import { failingRunner, tapqSession, tempDir } from './helpers'
 
 let tmp: ReturnType<typeof tempDir>
 let store: Store
@@ -228,16 +228,7 @@ describe('runs through the store', () => {
     expect(() =>
       store.recordRun(session, {
         batchRows: 10,
-        runner: (o) => {
-          let n = 0
-          return runSession(session, {
-            ...o,
-            onRow: (...row) => {
-              o.onRow!(...row)
-              if (++n === 25) throw new Error('engine bug')
-            },
-          })
-        },
+        runner: failingRunner(session, 25, 'engine bug'),
       }),
     ).toThrow('engine bug')
     const [run] = store.listRuns().runs

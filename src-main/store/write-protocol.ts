@@ -1,0 +1,31 @@
+// Messages and shared state between a recorded run's engine thread (write-thread.ts) and its
+// writer thread (write-worker.ts).
+import type { MessagePort } from 'node:worker_threads'
+import type { StepResult } from '../engine/results'
+
+export interface WriterData {
+  path: string
+  nativeBinding?: string
+  busyTimeoutMs: number
+  runId: number
+  batchRows: number
+  flushMs: number
+  /** The run's session snapshot (run_documents.snapshot), written first. */
+  snapshot: string
+  /** Where better-sqlite3 is resolved from (this script may run from a bundle outside the project). */
+  requireFrom: string
+  /** [0] state (WRITER_*), [1] batches sent and not yet written, [2] steps committed. */
+  shared: SharedArrayBuffer
+  /** Where the writer's error goes (read synchronously by the engine's thread). */
+  errors: MessagePort
+}
+
+/** Steps of one message: guest, vCPU, program step, virtual time, outcome, per step. */
+export const ROW_WORDS = 5
+
+export type ToWriter =
+  { type: 'rows'; rows: Float64Array; count: number; firsts: [number, StepResult][] } | { type: 'end' }
+
+export const WRITER_RUNNING = 0
+export const WRITER_DONE = 1
+export const WRITER_FAILED = 2

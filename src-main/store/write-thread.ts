@@ -1,0 +1,139 @@
+// Records a run on two threads: the engine runs on this one and hands its steps, a few thousand at
+// a time, to a writer thread (write-worker.ts) that inserts them through its own connection to the
+// same database file. On two cores the engine and SQLite then overlap instead of taking turns.
+// `recordRun` stays synchronous: at the end it waits (Atomics.wait) for the writer to commit.
+// Used for file databases in Node (the CLI, browser mode, tests); the desktop app, `:memory:`
+// databases and short runs write on the engine's thread.
+import { existsSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
+import type { StepResult } from '../engine/results'
+import { bundleWorker } from '../worker-bundle'
+import { ROW_WORDS, WRITER_FAILED, WRITER_RUNNING, type ToWriter, type WriterData } from './write-protocol'
+
+/** Steps per message to the writer. */
+const BATCH = 4096
+/** Messages the writer may have queued before the engine waits for it (bounds memory). */
+const MAX_QUEUED = 16
+
+const WORKER_TS = new URL('./write-worker.ts', import.meta.url)
+let script: URL | null | undefined
+
+/** The writer's script, bundled once per process; null where that cannot be done (the desktop app's bundle). */
+function writerScript(): URL | null {
+  if (script !== undefined) return script
+  script = null
+  try {
+    if (process.versions.electron === undefined && WORKER_TS.protocol === 'file:' && existsSync(WORKER_TS))
+      script = bundleWorker(WORKER_TS, 'write-worker')
+  } catch {
+    script = null
+  }
+  return script
+}
+
+export type WriterThreadOptions = Omit<WriterData, 'requireFrom' | 'shared' | 'errors'>
+
+export class WriterThread {
+  private rows = new Float64Array(BATCH * ROW_WORDS)
+  private count = 0
+  private firsts: [number, StepResult][] = []
+  private lastPost = performance.now()
+  private ended = false
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly state: Int32Array,
+    private readonly errors: MessagePort,
+    private readonly postMs: number,
+  ) {}
+
+  /** A writer thread for the run, or null where one cannot run (the caller then writes itself). */
+  static start(opts: WriterThreadOptions): WriterThread | null {
+    const url = writerScript()
+    if (!url) return null
+    const shared = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT)
+    const { port1, port2 } = new MessageChannel()
+    const data: WriterData = {
+      ...opts,
+      requireFrom: fileURLToPath(import.meta.url),
+      shared,
+      errors: port2,
+    }
+    const worker = new Worker(url, { workerData: data, transferList: [port2] })
+    worker.unref()
+    return new WriterThread(worker, new Int32Array(shared), port1, Math.max(1, opts.flushMs / 2))
+  }
+
+  /** Steps committed by the writer so far. */
+  get committed(): number {
+    return Atomics.load(this.state, 2)
+  }
+
+  row(guest: number, vcpu: number, index: number, atUs: number, outcome: number, first: StepResult | null): void {
+    const r = this.rows
+    const o = this.count * ROW_WORDS
+    r[o] = guest
+    r[o + 1] = vcpu
+    r[o + 2] = index
+    r[o + 3] = atUs
+    r[o + 4] = outcome
+    if (first) this.firsts.push([this.count, first])
+    this.count++
+    if (this.count === BATCH || ((this.count & 63) === 0 && performance.now() - this.lastPost >= this.postMs))
+      this.post()
+  }
+
+  /** Sends what is left and waits until the writer has committed it all. Throws the writer's error. */
+  finish(): number {
+    this.end()
+    this.check()
+    return this.committed
+  }
+
+  /** After a failure on this side: the writer commits what it has; never throws. */
+  abort(): number {
+    try {
+      this.end()
+    } catch {
+      // the writer failed too; what it committed stays
+    }
+    return this.committed
+  }
+
+  private end(): void {
+    if (this.ended) return
+    this.ended = true
+    try {
+      if (this.count > 0) this.post()
+      if (Atomics.load(this.state, 0) === WRITER_RUNNING) this.worker.postMessage({ type: 'end' } satisfies ToWriter)
+      while (Atomics.load(this.state, 0) === WRITER_RUNNING) Atomics.wait(this.state, 0, WRITER_RUNNING, 1000)
+    } finally {
+      void this.worker.terminate()
+    }
+  }
+
+  private check(): void {
+    if (Atomics.load(this.state, 0) !== WRITER_FAILED) return
+    const msg = receiveMessageOnPort(this.errors)?.message as { error?: string } | undefined
+    throw new Error(msg?.error ?? 'the writer thread failed')
+  }
+
+  private post(): void {
+    this.check()
+    for (;;) {
+      const queued = Atomics.load(this.state, 1)
+      if (queued < MAX_QUEUED) break
+      Atomics.wait(this.state, 1, queued, 1000)
+      this.check()
+    }
+    Atomics.add(this.state, 1, 1)
+    const msg: ToWriter = { type: 'rows', rows: this.rows, count: this.count, firsts: this.firsts }
+    this.worker.postMessage(msg, [this.rows.buffer])
+    this.rows = new Float64Array(BATCH * ROW_WORDS)
+    this.count = 0
+    this.firsts = []
+    this.lastPost = performance.now()
+  }
+}

@@ -1,0 +1,76 @@
+// The writer thread of a recorded run (write-thread.ts): opens the database itself and writes the
+// steps the engine thread sends, committing in batches, until told the run has ended.
+import { createRequire } from 'node:module'
+import { parentPort, workerData } from 'node:worker_threads'
+import type BetterSqlite3 from 'better-sqlite3'
+import type { StepResult } from '../engine/results'
+import { ROW_WORDS, WRITER_DONE, WRITER_FAILED, WRITER_RUNNING, type ToWriter, type WriterData } from './write-protocol'
+import { RunWriter } from './writer'
+
+function main(): void {
+  const data = workerData as WriterData
+  const state = new Int32Array(data.shared)
+  const port = parentPort!
+  const Database = createRequire(data.requireFrom)('better-sqlite3') as typeof BetterSqlite3
+  let db: BetterSqlite3.Database | null = null
+  let writer: RunWriter | null = null
+  const fail = (e: unknown) => {
+    try {
+      writer?.rollback()
+    } catch {
+      // the database is gone; nothing to roll back
+    }
+    if (writer) Atomics.store(state, 2, writer.committed)
+    db?.close()
+    data.errors.postMessage({ error: e instanceof Error ? e.message : String(e) })
+    data.errors.close()
+    Atomics.store(state, 0, WRITER_FAILED)
+    Atomics.notify(state, 0)
+    Atomics.notify(state, 1)
+    port.close()
+  }
+  try {
+    db = new Database(data.path, {
+      timeout: data.busyTimeoutMs,
+      ...(data.nativeBinding !== undefined ? { nativeBinding: data.nativeBinding } : {}),
+    })
+    db.pragma('foreign_keys = ON')
+    db.pragma('synchronous = NORMAL')
+    db.prepare('UPDATE run_documents SET snapshot = ? WHERE run_id = ?').run(data.snapshot, data.runId)
+    writer = new RunWriter(db, data.runId, { batchRows: data.batchRows, flushMs: data.flushMs })
+  } catch (e) {
+    fail(e)
+    return
+  }
+  const w = writer
+  port.on('message', (msg: ToWriter) => {
+    if (Atomics.load(state, 0) !== WRITER_RUNNING) return
+    try {
+      if (msg.type === 'rows') {
+        const r = msg.rows
+        let f = 0
+        for (let i = 0; i < msg.count; i++) {
+          const o = i * ROW_WORDS
+          let first: StepResult | null = null
+          if (f < msg.firsts.length && msg.firsts[f]![0] === i) first = msg.firsts[f++]![1]
+          w.row(r[o]!, r[o + 1]!, r[o + 2]!, r[o + 3]!, r[o + 4]!, first)
+        }
+        if (w.committed !== Atomics.load(state, 2)) Atomics.store(state, 2, w.committed)
+        Atomics.sub(state, 1, 1)
+        Atomics.notify(state, 1)
+        return
+      }
+      w.commit()
+      Atomics.store(state, 2, w.committed)
+      db!.close()
+      Atomics.store(state, 0, WRITER_DONE)
+      Atomics.notify(state, 0)
+      data.errors.close()
+      port.close()
+    } catch (e) {
+      fail(e)
+    }
+  })
+}
+
+main()
