@@ -44,18 +44,29 @@ export function tapqStormSession(rows: number, opts: { guests?: number; name?: s
   }
 }
 
+export interface StoreWriteRound {
+  /** Result rows per second while the run executes and streams into the store (engine included). */
+  rowsPerSec: number
+  /** Plain inserts of as many rows into a one-column table, one transaction, same disk, this round. */
+  referenceRowsPerSec: number
+  ratio: number
+}
+
 export interface StoreWriteBench {
   rows: number
   trace: boolean
-  traceRows: number
-  seconds: number
-  /** Result rows per second while the run executes and streams into the store (engine included). */
+  /** Where the run's steps were inserted (see RecordRunOptions.writer). */
+  writer: 'thread' | 'inline' | 'default'
+  /** Distinct outcomes the run stored (each step refers to one). */
+  outcomes: number
+  /** Rounds, each a recorded run followed by its reference; the best ratio is reported. */
+  rounds: StoreWriteRound[]
   rowsPerSec: number
-  /** The same run with `onStep` doing nothing: the engine alone. */
-  engineRowsPerSec: number
-  /** Plain inserts of as many rows into a one-column table, one transaction, same disk. */
   referenceRowsPerSec: number
   ratio: number
+  medianRatio: number
+  /** The same run with `onRow` doing nothing: the engine alone, best round. */
+  engineRowsPerSec: number
   dbBytes: number
 }
 
@@ -76,10 +87,12 @@ export interface StoreQueryBench {
 export interface StoreBenchOptions {
   /** Directory for the temporary databases (default: the OS temp directory): the disk measured. */
   dir?: string
-  /** Result rows of the write benchmark (default 200,000). */
+  /** Result rows of the write benchmark (default 600,000). */
   rows?: number
-  /** Record traces in the write benchmark (default true, as `aplab run` does). */
+  /** Record traces in the write benchmark (default: both, trace on as `aplab run` does, and off). */
   trace?: boolean
+  /** Rounds of the write benchmark (default 3). */
+  rounds?: number
   /** Build and query the Runs database (default true). */
   queries?: boolean
   /** Runs × rows per run of the query database (default 1,000 × 1,000). */
@@ -94,10 +107,13 @@ export interface StoreBenchOptions {
 }
 
 export interface StoreBenchResult {
+  /** With traces (as `aplab run` records). */
   rowsPerSec: number
   referenceRowsPerSec: number
   ratio: number
   write: StoreWriteBench
+  /** The same without traces. */
+  writeNoTrace: StoreWriteBench | null
   queries: StoreQueryBench | null
 }
 
@@ -136,41 +152,72 @@ export function referenceInsertRate(path: string, rows: number, opts: StoreOptio
   }
 }
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+
+/**
+ * Records a run of `rows` TAPQ steps into a fresh database file, then inserts as many rows into a
+ * one-column table on the same disk; repeated `rounds` times, so each ratio pairs measurements
+ * taken seconds apart on this shared machine. The first round includes starting the writer thread.
+ */
 export function benchStoreWrites(dir: string, opts: StoreBenchOptions = {}): StoreWriteBench {
-  const rows = opts.rows ?? 200_000
+  const rows = opts.rows ?? 600_000
   const trace = opts.trace ?? true
+  const roundsWanted = Math.max(1, opts.rounds ?? 3)
   const session: Session = parseSession(tapqStormSession(rows, { name: 'bench: store writes' }))
 
-  let engineRows = 0
-  const e0 = performance.now()
-  runSession(session, { trace, keepSteps: false, onStep: () => void engineRows++ })
-  const engineSeconds = (performance.now() - e0) / 1000
+  let engineRowsPerSec = 0
+  const rounds: StoreWriteRound[] = []
+  let outcomes = 0
+  let dbBytes = 0
+  for (let k = 0; k < roundsWanted; k++) {
+    let engineRows = 0
+    const e0 = performance.now()
+    runSession(session, { trace, keepSteps: false, onRow: () => void engineRows++ })
+    engineRowsPerSec = Math.max(engineRowsPerSec, engineRows / ((performance.now() - e0) / 1000))
 
-  const path = join(dir, 'writes.db')
-  const store = openStore(path, opts.store)
-  let seconds: number
-  let traceRows: number
-  try {
-    const t0 = performance.now()
-    const rec = store.recordRun(session, { trace, keepSteps: false, ...(opts.writer ? { writer: opts.writer } : {}) })
-    seconds = (performance.now() - t0) / 1000
-    if (rec.run.steps !== rows) throw new Error(`bench: expected ${rows} rows, the run stored ${rec.run.steps}`)
-    traceRows = store.db.prepare('SELECT count(*) FROM trace WHERE run_id = ?').pluck().get(rec.runId) as number
-  } finally {
-    store.close()
+    const path = join(dir, `writes-${k}.db`)
+    const store = openStore(path, opts.store)
+    let seconds: number
+    try {
+      const t0 = performance.now()
+      const rec = store.recordRun(session, {
+        trace,
+        keepSteps: false,
+        ...(opts.writer ? { writer: opts.writer } : {}),
+      })
+      seconds = (performance.now() - t0) / 1000
+      if (rec.run.steps !== rows) throw new Error(`bench: expected ${rows} rows, the run stored ${rec.run.steps}`)
+      outcomes = store.db.prepare('SELECT count(*) FROM outcomes WHERE run_id = ?').pluck().get(rec.runId) as number
+    } finally {
+      store.close()
+    }
+    dbBytes = fileBytes(path)
+    rmSync(path, { force: true })
+    const referenceRowsPerSec = referenceInsertRate(join(dir, `reference-${k}.db`), rows, opts.store)
+    rmSync(join(dir, `reference-${k}.db`), { force: true })
+    const rowsPerSec = rows / seconds
+    rounds.push({
+      rowsPerSec: Math.round(rowsPerSec),
+      referenceRowsPerSec: Math.round(referenceRowsPerSec),
+      ratio: round(rowsPerSec / referenceRowsPerSec, 4),
+    })
   }
-  const referenceRowsPerSec = referenceInsertRate(join(dir, 'reference.db'), rows, opts.store)
-  const rowsPerSec = rows / seconds
+  const best = rounds.reduce((a, b) => (b.ratio > a.ratio ? b : a))
   return {
     rows,
     trace,
-    traceRows,
-    seconds: round(seconds, 3),
-    rowsPerSec: round(rowsPerSec),
-    engineRowsPerSec: round(engineRows / engineSeconds),
-    referenceRowsPerSec: round(referenceRowsPerSec),
-    ratio: round(rowsPerSec / referenceRowsPerSec, 4),
-    dbBytes: fileBytes(path),
+    writer: opts.writer ?? 'default',
+    outcomes,
+    rounds,
+    rowsPerSec: best.rowsPerSec,
+    referenceRowsPerSec: best.referenceRowsPerSec,
+    ratio: best.ratio,
+    medianRatio: median(rounds.map((r) => r.ratio)),
+    engineRowsPerSec: Math.round(engineRowsPerSec),
+    dbBytes,
   }
 }
 
@@ -271,13 +318,15 @@ export function benchStoreQueries(dir: string, opts: StoreBenchOptions = {}): St
 export function runStoreBench(opts: StoreBenchOptions = {}): StoreBenchResult {
   const dir = mkdtempSync(join(opts.dir ?? tmpdir(), 'aplab-bench-store-'))
   try {
-    const write = benchStoreWrites(dir, opts)
+    const write = benchStoreWrites(dir, { ...opts, trace: opts.trace ?? true })
+    const writeNoTrace = opts.trace === undefined ? benchStoreWrites(dir, { ...opts, trace: false }) : null
     const queries = opts.queries === false ? null : benchStoreQueries(dir, opts)
     return {
       rowsPerSec: write.rowsPerSec,
       referenceRowsPerSec: write.referenceRowsPerSec,
       ratio: write.ratio,
       write,
+      writeNoTrace,
       queries,
     }
   } finally {

@@ -46,8 +46,12 @@ import type {
   StoredStep,
 } from './types'
 
-/** Results rows per transaction while a run streams into the store. */
-export const DEFAULT_BATCH_ROWS = 1000
+/**
+ * Steps per transaction while a run streams into the store. A commit rewrites the table's last,
+ * partly filled pages; measured on 600,000 TAPQ steps with the writer thread, 8,192-step batches
+ * write 1.3× the steps per second of 1,000-step ones.
+ */
+export const DEFAULT_BATCH_ROWS = 8192
 /** A partial batch is committed at least this often (ms), so a crash loses little of a slow run. */
 export const DEFAULT_FLUSH_MS = 500
 /** Runs whose programs have more steps than this are not kept in memory by default, only streamed. */
@@ -286,6 +290,15 @@ export class Store {
       : null
     if (wantThread && !thread) db.prepare('UPDATE run_documents SET snapshot = ? WHERE run_id = ?').run(snapshot, runId)
     const inline = thread ? null : new RunWriter(db, runId, { batchRows, flushMs })
+    // See write-worker.ts: the run's pages are copied into the database file once, by the commit
+    // that ends the run (the setting is back by then, in both paths).
+    const autoCheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number
+    let checkpointsDeferred = inline !== null
+    const restoreCheckpoints = () => {
+      if (checkpointsDeferred) db.pragma(`wal_autocheckpoint = ${autoCheckpoint}`)
+      checkpointsDeferred = false
+    }
+    if (checkpointsDeferred) db.pragma(`wal_autocheckpoint = ${Math.max(autoCheckpoint, 16384)}`)
     const onRow: NonNullable<RunOptions['onRow']> = thread ? thread.row.bind(thread) : inline!.row.bind(inline)
     let finalizing = false
 
@@ -355,6 +368,7 @@ export class Store {
         inline!.flush()
         finalizing = true
         finalize()
+        restoreCheckpoints()
         inline!.commit()
       }
       return { runId, run: this.getRunSummary(runId), results }
@@ -363,6 +377,7 @@ export class Store {
       throw e
     } finally {
       ACTIVE_RUNS.delete(activeKey)
+      restoreCheckpoints()
     }
   }
 

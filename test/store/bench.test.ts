@@ -9,11 +9,15 @@ describe('store bench', () => {
   it('measures writes against the one-column reference and times the Runs screen queries', () => {
     const tmp = tempDir('aplab-bench-test-')
     try {
-      const r = runStoreBench({ dir: tmp.dir, rows: 3000, runs: 30, rowsPerRun: 200, repeats: 3 })
+      const r = runStoreBench({ dir: tmp.dir, rows: 3000, rounds: 2, runs: 30, rowsPerRun: 200, repeats: 3 })
       expect(r.rowsPerSec).toBeGreaterThan(0)
       expect(r.referenceRowsPerSec).toBeGreaterThan(0)
       expect(r.ratio).toBeCloseTo(r.rowsPerSec / r.referenceRowsPerSec, 3)
-      expect(r.write).toMatchObject({ rows: 3000, trace: true, traceRows: 3000 })
+      // One guest: its first TAPQ sees GR1 and GR2 zero, every later one the previous result.
+      expect(r.write).toMatchObject({ rows: 3000, trace: true, outcomes: 2 })
+      expect(r.writeNoTrace).toMatchObject({ rows: 3000, trace: false, outcomes: 2 })
+      expect(r.write.rounds).toHaveLength(2)
+      expect(r.write.ratio).toBe(Math.max(...r.write.rounds.map((x) => x.ratio)))
       expect(r.queries).toMatchObject({ runs: 30, rowsPerRun: 200, rows: 6000 })
       for (const q of [
         'listRunsPage',

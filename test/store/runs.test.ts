@@ -245,7 +245,7 @@ describe('runs through the store', () => {
       "CREATE TEMP TRIGGER boom BEFORE INSERT ON steps WHEN NEW.seq = 2500 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
     )
     const session = parseSession(tapqSession(2000))
-    expect(() => store.recordRun(session, { trace: false })).toThrow(/disk on fire/)
+    expect(() => store.recordRun(session, { trace: false, batchRows: 1000 })).toThrow(/disk on fire/)
     const [run] = store.listRuns().runs
     expect(run).toMatchObject({ status: 'aborted', steps: 2000 })
     expect(run!.error).toMatch(/disk on fire/)

@@ -94,7 +94,7 @@ describe('writer thread', () => {
       "CREATE TRIGGER boom BEFORE INSERT ON steps WHEN NEW.seq = 2500 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
     )
     const session = parseSession(tapqSession(20_000, 2))
-    expect(() => store.recordRun(session, { writer: 'thread', trace: false })).toThrow(/disk on fire/)
+    expect(() => store.recordRun(session, { writer: 'thread', trace: false, batchRows: 1000 })).toThrow(/disk on fire/)
     const [run] = store.listRuns().runs
     expect(run).toMatchObject({ status: 'aborted', steps: 2000 })
     expect(run!.error).toMatch(/disk on fire/)
