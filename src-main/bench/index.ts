@@ -5,19 +5,27 @@ import { benchSweep } from './sweep'
 import { runStoreBench } from '../store/bench'
 import { benchBrowser } from './browser'
 
-export async function runBenchmarks(argv: readonly string[]): Promise<Record<string, unknown>> {
+/** Sections of `npm run bench`; bin/bench.mjs runs each in a process of its own, so none inherits another's heap. */
+export const SECTIONS = ['engine', 'lab', 'sweep', 'store', 'ui'] as const
+export type Section = (typeof SECTIONS)[number]
+
+export async function runSection(section: Section, argv: readonly string[]): Promise<unknown> {
   const quick = argv.includes('--quick')
-  const report: Record<string, unknown> = {
-    format: 'aplab/bench@1',
-    node: process.version,
-    cpus: cpus().length,
-    date: new Date().toISOString(),
-    engine: benchEngine(quick ? 200_000 : 2_000_000),
-    lab: benchLab(quick ? 100_000 : 1_000_000),
+  switch (section) {
+    case 'engine':
+      return benchEngine(quick ? 200_000 : 2_000_000)
+    case 'lab':
+      return benchLab(quick ? 100_000 : 1_000_000)
+    case 'sweep':
+      return benchSweep({ quick })
+    case 'store':
+      // --full builds the 1,000-run × 10-million-row database the Runs screen target names (about 2.6 GB).
+      return runStoreBench({ full: argv.includes('--full'), ...(quick ? { rows: 20_000 } : {}) })
+    case 'ui':
+      return benchBrowser(quick ? 2 : 5)
   }
-  report.sweep = await benchSweep({ quick })
-  // --full builds the 1,000-run × 10-million-row database the Runs screen target names (about 2.6 GB).
-  report.store = runStoreBench({ full: argv.includes('--full'), ...(quick ? { rows: 20_000 } : {}) })
-  report.ui = await benchBrowser(quick ? 2 : 5)
-  return report
+}
+
+export function reportHeader(): Record<string, unknown> {
+  return { format: 'aplab/bench@1', node: process.version, cpus: cpus().length, date: new Date().toISOString() }
 }

@@ -91,7 +91,10 @@ interface Runner {
   qemuKey: number
 }
 
+// Every key is decodable from its start: the first word says what follows (an instruction's
+// registers, or a wait's rule), and each trace record's tags say which argument words follow.
 const INSN_KEY: Record<Insn['name'], number> = { PQAP: 1, NQAP: 2, DQAP: 3 }
+const WAIT_KEY = 4
 const LAYER_KEY: Record<Layer, number> = { firmware: 1, kvm: 2, vfio_ap: 3, qemu: 4, lab: 5 }
 
 export function labFromSession(session: Session): LabMachine {
@@ -302,16 +305,15 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
       const rule = ruleKey(rules[i]!)
       k.word(rule.index)
       const a = args[i]
-      if (a === undefined) continue
       for (const name of rule.argNames) {
-        const v = a[name]
+        const v = a?.[name]
         if (typeof v === 'number') {
           k.word(KEY_NUMBER)
           k.word(v)
         } else if (typeof v === 'string') {
           k.word(KEY_STRING)
           k.text(v)
-        } else k.word(name in a ? KEY_UNDEFINED : KEY_ABSENT)
+        } else k.word(a !== undefined && name in a ? KEY_UNDEFINED : KEY_ABSENT)
       }
     }
   }
@@ -462,6 +464,7 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     const index = r.wait!.index
     if (interner) {
       interner.begin()
+      interner.word(WAIT_KEY)
       interner.word(ruleKey(rule).index)
       if (trace) keyTrace([rule], [args])
       const seen = known(index, host.nowUs)
