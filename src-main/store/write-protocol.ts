@@ -20,11 +20,12 @@ export interface WriterData {
   errors: MessagePort
 }
 
-/** Steps of one message: guest, vCPU, program step, virtual time, outcome, per step. */
-export const ROW_WORDS = 5
+/** Per step in `ints`: guest, vCPU, program step, outcome (read back as small integers, which bind faster than doubles). */
+export const ROW_INTS = 4
 
 export type ToWriter =
-  { type: 'rows'; rows: Float64Array; count: number; firsts: [number, StepResult][] } | { type: 'end' }
+  | { type: 'rows'; ints: Int32Array; atUs: Float64Array; count: number; firsts: [number, StepResult][] }
+  | { type: 'end' }
 
 export const WRITER_RUNNING = 0
 export const WRITER_DONE = 1

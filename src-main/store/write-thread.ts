@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import type { StepResult } from '../engine/results'
 import { bundleWorker } from '../worker-bundle'
-import { ROW_WORDS, WRITER_FAILED, WRITER_RUNNING, type ToWriter, type WriterData } from './write-protocol'
+import { ROW_INTS, WRITER_FAILED, WRITER_RUNNING, type ToWriter, type WriterData } from './write-protocol'
 
 /** Steps per message to the writer. */
 const BATCH = 4096
@@ -36,7 +36,8 @@ function writerScript(): URL | null {
 export type WriterThreadOptions = Omit<WriterData, 'requireFrom' | 'shared' | 'errors'>
 
 export class WriterThread {
-  private rows = new Float64Array(BATCH * ROW_WORDS)
+  private ints = new Int32Array(BATCH * ROW_INTS)
+  private atUs = new Float64Array(BATCH)
   private count = 0
   private firsts: [number, StepResult][] = []
   private lastPost = performance.now()
@@ -72,13 +73,13 @@ export class WriterThread {
   }
 
   row(guest: number, vcpu: number, index: number, atUs: number, outcome: number, first: StepResult | null): void {
-    const r = this.rows
-    const o = this.count * ROW_WORDS
+    const r = this.ints
+    const o = this.count * ROW_INTS
     r[o] = guest
     r[o + 1] = vcpu
     r[o + 2] = index
-    r[o + 3] = atUs
-    r[o + 4] = outcome
+    r[o + 3] = outcome
+    this.atUs[this.count] = atUs
     if (first) this.firsts.push([this.count, first])
     this.count++
     if (this.count === BATCH || ((this.count & 63) === 0 && performance.now() - this.lastPost >= this.postMs))
@@ -129,9 +130,10 @@ export class WriterThread {
       this.check()
     }
     Atomics.add(this.state, 1, 1)
-    const msg: ToWriter = { type: 'rows', rows: this.rows, count: this.count, firsts: this.firsts }
-    this.worker.postMessage(msg, [this.rows.buffer])
-    this.rows = new Float64Array(BATCH * ROW_WORDS)
+    const msg: ToWriter = { type: 'rows', ints: this.ints, atUs: this.atUs, count: this.count, firsts: this.firsts }
+    this.worker.postMessage(msg, [this.ints.buffer, this.atUs.buffer])
+    this.ints = new Int32Array(BATCH * ROW_INTS)
+    this.atUs = new Float64Array(BATCH)
     this.count = 0
     this.firsts = []
     this.lastPost = performance.now()

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { parentPort, workerData } from 'node:worker_threads'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { StepResult } from '../engine/results'
-import { ROW_WORDS, WRITER_DONE, WRITER_FAILED, WRITER_RUNNING, type ToWriter, type WriterData } from './write-protocol'
+import { ROW_INTS, WRITER_DONE, WRITER_FAILED, WRITER_RUNNING, type ToWriter, type WriterData } from './write-protocol'
 import { RunWriter } from './writer'
 
 function main(): void {
@@ -50,13 +50,14 @@ function main(): void {
     if (Atomics.load(state, 0) !== WRITER_RUNNING) return
     try {
       if (msg.type === 'rows') {
-        const r = msg.rows
+        const r = msg.ints
+        const at = msg.atUs
         let f = 0
         for (let i = 0; i < msg.count; i++) {
-          const o = i * ROW_WORDS
+          const o = i * ROW_INTS
           let first: StepResult | null = null
           if (f < msg.firsts.length && msg.firsts[f]![0] === i) first = msg.firsts[f++]![1]
-          w.row(r[o]!, r[o + 1]!, r[o + 2]!, r[o + 3]!, r[o + 4]!, first)
+          w.row(r[o]!, r[o + 1]!, r[o + 2]!, at[i]!, r[o + 3]!, first)
         }
         if (w.committed !== Atomics.load(state, 2)) Atomics.store(state, 2, w.committed)
         Atomics.sub(state, 1, 1)
