@@ -80,13 +80,14 @@ async function runAndKill(afterRun: number, atLeast: number, extraMs: number): P
 }
 
 describe('SIGKILL in the middle of a run', () => {
-  // Rows committed before the kill (batches of 1,000), and a little more time on top of some.
+  // Rows committed before the kill (batches of 8,192, or 500 ms), and a little more time on top of
+  // some; the thresholds lie in different batches.
   const moments: [number, number][] = [
     [1, 0],
     [1, 9],
-    [6_000, 0],
-    [20_000, 13],
-    [45_000, 3],
+    [17_000, 0],
+    [45_000, 13],
+    [90_000, 3],
   ]
 
   it('each killed run is aborted at the next open, with every committed row intact', { timeout: 120_000 }, async () => {
