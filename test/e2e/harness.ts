@@ -1,8 +1,8 @@
 // Browser tests against `aplab serve` running as a real child process, in a real Chromium.
 // `useLab()` registers the hooks in the calling test file; every page it opens collects console
-// errors and page errors, and the test fails if any occurred.
+// errors, page errors and Vue warnings, and the test fails if any occurred.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -90,30 +90,52 @@ export function launchBrowser(): Promise<Browser> {
   })
 }
 
+export interface LabOptions {
+  /**
+   * Console errors a test provokes on purpose: Chromium logs every HTTP error response, and browser
+   * mode answers a refused request with 400. Matching errors are counted in `expectedErrors`.
+   */
+  expectError?: (text: string, url: string) => boolean
+  /** Playwright's default timeout for each action and wait, in ms (default: Playwright's). */
+  timeoutMs?: number
+}
+
 export interface Lab {
   readonly server: ServeProcess
   readonly browser: Browser
-  /** A fresh browser context with the app loaded through the tokenized URL. */
+  /** A fresh browser context (downloads accepted) with the app loaded through the tokenized URL. */
   openApp(): Promise<Page>
-  /** Problems collected so far in the current test (console errors, page errors). */
+  /** Closes the open pages and starts `aplab serve` again on the same database. */
+  restart(): Promise<void>
+  /** Problems collected so far in the current test (console errors, page errors, Vue warnings). */
   readonly problems: readonly string[]
+  /** Console errors that matched `expectError` so far. */
+  readonly expectedErrors: number
 }
 
-export function useLab(): Lab {
+/** Registers the hooks of a browser test file: one server on its own temporary database, one Chromium. */
+export function useLab(opts: LabOptions = {}): Lab {
   let server: ServeProcess | undefined
   let browser: Browser | undefined
   let contexts: BrowserContext[] = []
   let problems: string[] = []
+  let expectedErrors = 0
+  const dir = mkdtempSync(join(tmpdir(), 'aplab-e2e-'))
+  const db = join(dir, 'lab.db')
+
+  const closePages = async () => {
+    await Promise.all(contexts.map((c) => c.close()))
+    contexts = []
+  }
 
   beforeAll(async () => {
-    server = await startServe()
+    server = await startServe(45_000, db)
     browser = await launchBrowser()
   })
 
   afterEach(async () => {
     const found = problems
-    await Promise.all(contexts.map((c) => c.close()))
-    contexts = []
+    await closePages()
     problems = []
     if (found.length > 0) throw new Error(`the page reported errors:\n${found.join('\n')}`)
   })
@@ -121,6 +143,7 @@ export function useLab(): Lab {
   afterAll(async () => {
     await browser?.close()
     await server?.stop()
+    rmSync(dir, { recursive: true, force: true })
   })
 
   return {
@@ -135,14 +158,27 @@ export function useLab(): Lab {
     get problems() {
       return problems
     },
+    get expectedErrors() {
+      return expectedErrors
+    },
+    async restart() {
+      await closePages()
+      await server?.stop()
+      server = undefined
+      server = await startServe(45_000, db)
+    },
     async openApp() {
-      const context = await this.browser.newContext()
+      const context = await this.browser.newContext({ acceptDownloads: true })
       contexts.push(context)
       const page = await context.newPage()
+      if (opts.timeoutMs !== undefined) page.setDefaultTimeout(opts.timeoutMs)
       page.on('console', (msg) => {
-        if (msg.type() !== 'error') return
         const where = msg.location().url
-        problems.push(`console error: ${msg.text()}${where ? ` (${where})` : ''}`)
+        if (msg.type() === 'error') {
+          if (opts.expectError?.(msg.text(), where)) expectedErrors++
+          else problems.push(`console error: ${msg.text()}${where ? ` (${where})` : ''}`)
+        }
+        if (msg.type() === 'warning' && msg.text().includes('[Vue warn]')) problems.push(msg.text())
       })
       page.on('pageerror', (err) => problems.push(`page error: ${err.stack ?? err.message}`))
       page.on('crash', () => problems.push('page crashed'))

@@ -3,61 +3,18 @@
 // stored twice (runStored), the history with filters, a run's results per guest with a step's
 // trace, the two runs compared (identical: no changed cell), a run of the session with another
 // host kernel compared with them (changed cells highlighted), re-run, exports as downloads.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, startServe, type ServeProcess } from './harness'
+import { readFileSync } from 'node:fs'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { useLab } from './harness'
 
-type DbServer = ServeProcess
-const startServeWithDb = (db: string): Promise<DbServer> => startServe(45_000, db)
-
-const dir = mkdtempSync(join(tmpdir(), 'aplab-e2e-runs-'))
-const db = join(dir, 'lab.db')
-let server: DbServer | undefined
-let browser: Browser | undefined
-let contexts: BrowserContext[] = []
-let problems: string[] = []
-/** Chromium logs each HTTP error response as a console error; a refused import answers 400. */
+/** Browser mode answers a refused import with 400, which Chromium logs; each is counted. */
+const lab = useLab({
+  timeoutMs: 10_000,
+  expectError: (text, url) => /status of 400/.test(text) && url.endsWith('/api/importRun'),
+})
+const openApp = () => lab.openApp()
 let refusedImports = 0
-let loggedRefusals = 0
-
-beforeAll(async () => {
-  server = await startServeWithDb(db)
-  browser = await launchBrowser()
-})
-
-afterEach(async () => {
-  const found = problems
-  await Promise.all(contexts.map((c) => c.close()))
-  contexts = []
-  problems = []
-  if (found.length > 0) throw new Error(`the page reported errors:\n${found.join('\n')}`)
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-/** A fresh browser context on the current server; console errors, page errors and Vue warnings fail the test. */
-async function openApp(): Promise<Page> {
-  const context = await browser!.newContext({ acceptDownloads: true })
-  contexts.push(context)
-  const page = await context.newPage()
-  page.setDefaultTimeout(10_000)
-  page.on('console', (msg) => {
-    const where = msg.location().url
-    if (msg.type() === 'error' && /status of 400/.test(msg.text()) && where.endsWith('/api/importRun')) loggedRefusals++
-    else if (msg.type() === 'error') problems.push(`console error: ${msg.text()} (${where})`)
-    if (msg.type() === 'warning' && msg.text().includes('[Vue warn]')) problems.push(msg.text())
-  })
-  page.on('pageerror', (err) => problems.push(`page error: ${err.stack ?? err.message}`))
-  await page.goto(server!.url)
-  return page
-}
 
 // ---- helpers --------------------------------------------------------------------------------------
 
@@ -306,6 +263,6 @@ describe('runs screen', () => {
     await page.locator(tid('runs-text')).fill('checkstopped')
     await expect.poll(() => text(page, 'runs-range')).toBe('1–50 of 52')
     expect(await page.locator(tid('error-banner')).count()).toBe(0)
-    expect(loggedRefusals).toBe(refusedImports)
+    expect(lab.expectedErrors).toBe(refusedImports)
   })
 })

@@ -3,71 +3,17 @@
 // Save / Save as (inline name prompt), the dirty flag and the unsaved-changes guard, Recent, a
 // restart of the server with the same database (the session is still there), Import with field
 // errors, Export as a .json download, Delete with confirmation.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, startServe, type ServeProcess } from './harness'
+import { readFileSync } from 'node:fs'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { useLab } from './harness'
 
-type DbServer = ServeProcess
-const startServeWithDb = (db: string): Promise<DbServer> => startServe(45_000, db)
-
-const dir = mkdtempSync(join(tmpdir(), 'aplab-e2e-sessions-'))
-const db = join(dir, 'lab.db')
-let server: DbServer | undefined
-let browser: Browser | undefined
-let contexts: BrowserContext[] = []
-let problems: string[] = []
-/**
- * Chromium logs every HTTP error response as a console error. Browser mode answers a refused
- * operation with 400, so the two refused imports below log one line each; those are expected.
- */
-let refusedImports = 0
-
-beforeAll(async () => {
-  server = await startServeWithDb(db)
-  browser = await launchBrowser()
+/** Browser mode answers each of the two refused imports below with 400, which Chromium logs. */
+const lab = useLab({
+  timeoutMs: 10_000,
+  expectError: (text, url) => /status of 400/.test(text) && url.endsWith('/api/importSession'),
 })
-
-afterEach(async () => {
-  const found = problems
-  await Promise.all(contexts.map((c) => c.close()))
-  contexts = []
-  problems = []
-  if (found.length > 0) throw new Error(`the page reported errors:\n${found.join('\n')}`)
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-/** A fresh browser context on the current server; console errors, page errors and Vue warnings fail the test. */
-async function openApp(): Promise<Page> {
-  const context = await browser!.newContext({ acceptDownloads: true })
-  contexts.push(context)
-  const page = await context.newPage()
-  page.setDefaultTimeout(10_000)
-  page.on('console', (msg) => {
-    const where = msg.location().url
-    if (msg.type() === 'error' && /status of 400/.test(msg.text()) && where.endsWith('/api/importSession'))
-      refusedImports++
-    else if (msg.type() === 'error') problems.push(`console error: ${msg.text()} (${where})`)
-    if (msg.type() === 'warning' && msg.text().includes('[Vue warn]')) problems.push(msg.text())
-  })
-  page.on('pageerror', (err) => problems.push(`page error: ${err.stack ?? err.message}`))
-  await page.goto(server!.url)
-  return page
-}
-
-async function restartServer(): Promise<void> {
-  await Promise.all(contexts.map((c) => c.close()))
-  contexts = []
-  await server?.stop()
-  server = await startServeWithDb(db)
-}
+const openApp = () => lab.openApp()
 
 // ---- helpers --------------------------------------------------------------------------------------
 
@@ -165,7 +111,7 @@ describe('sessions screen', () => {
   })
 
   it('finds the saved session again after the server restarts with the same database', async () => {
-    await restartServer()
+    await lab.restart()
     const page = await openApp()
     await openSessions(page)
     const row = page.locator(tid(`session-row-${savedId}`))
@@ -246,7 +192,7 @@ describe('sessions screen', () => {
     await expect.poll(() => text(page, 'session-import-error')).toContain('broken.json was not imported')
     expect(await text(page, 'session-import-error')).toContain('not valid JSON')
     expect(await page.locator(tid('error-banner')).count()).toBe(0)
-    expect(refusedImports).toBe(2)
+    expect(lab.expectedErrors).toBe(2)
     // A good one is saved and selected.
     await input.setInputFiles({
       name: 'pair.json',
