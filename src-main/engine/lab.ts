@@ -6,7 +6,16 @@ import { APQN_MASK, formatApqn, parseApqn } from './arch'
 import { advanceQueue, resetQueue, writeGuestBytes } from './apbus'
 import { parseInsnText } from './insn-text'
 import { buildLab, contextFor, execute, type GuestInstance, type LabMachine } from './machine'
-import { assign, attachGuest, detachGuest, unassign, type AssignKind, type MatrixChange } from './mdev-matrix'
+import {
+  assign,
+  attachGuest,
+  detachGuest,
+  finishRemoval,
+  removeMdev,
+  unassign,
+  type AssignKind,
+  type MatrixChange,
+} from './mdev-matrix'
 import { releaseSaved } from './vfio-ap'
 import type { ApQueue, Host, HostLogEntry, Vm } from './model'
 import type { Insn } from './outcome'
@@ -600,6 +609,12 @@ function labStep(
   }
 }
 
+const gone = (uuid: string): MatrixChange => ({
+  ok: false,
+  errno: 'ENOENT',
+  reason: `mdev ${uuid} has been removed`,
+})
+
 function applyHostEvent(
   lab: LabMachine,
   session: Session,
@@ -614,7 +629,8 @@ function applyHostEvent(
     case 'assign_domain':
     case 'unassign_adapter':
     case 'unassign_domain': {
-      const mdev = host.mdevs.get(ev.mdev)!
+      const mdev = host.mdevs.get(ev.mdev)
+      if (!mdev) return gone(ev.mdev)
       const kind: AssignKind = ev.do.endsWith('adapter') ? 'adapter' : 'domain'
       return ev.do.startsWith('assign') ? assign(host, mdev, kind, ev.id) : unassign(scope, host, mdev, kind, ev.id)
     }
@@ -622,6 +638,10 @@ function applyHostEvent(
       const a = host.adapters.get(ev.adapter)!
       a.state = ev.state
       return { ok: true, errno: null, reason: `adapter ${ev.adapter.toString(16).padStart(2, '0')} is ${ev.state}` }
+    }
+    case 'remove_mdev': {
+      const mdev = host.mdevs.get(ev.mdev)
+      return mdev ? removeMdev(scope, host, mdev) : gone(ev.mdev)
     }
     case 'reset_queue': {
       const apqn = parseApqn(ev.apqn)!
@@ -638,7 +658,10 @@ function applyHostEvent(
       const mdev = g.vm && session.guests[gi]!.mdev ? host.mdevs.get(session.guests[gi]!.mdev!) : undefined
       if (ev.do === 'stop_guest') {
         stopped.add(gi)
-        if (mdev && mdev.vm === g.vm) detachGuest(scope, host, mdev)
+        if (mdev && mdev.vm === g.vm) {
+          detachGuest(scope, host, mdev)
+          finishRemoval(host, mdev)
+        }
         const extra = host.kernel.vfioAp.irqDisableAfterReset
           ? ' (each queue reset, then its interruptions disabled with a host AQIC, as before 5.11)'
           : ' (each queue reset, which also disables its interruptions)'
@@ -650,7 +673,9 @@ function applyHostEvent(
           return { ok: false, errno: 'EPERM', reason: `mdev ${mdev.uuid} is in use by another guest` }
         attachGuest(host, mdev, g.vm)
       }
-      return { ok: true, errno: null, reason: `guest ${ev.guest} started` }
+      const uuid = session.guests[gi]!.mdev
+      const without = uuid && !mdev ? ` without its vfio-ap device (mdev ${uuid} has been removed)` : ''
+      return { ok: true, errno: null, reason: `guest ${ev.guest} started${without}` }
     }
   }
 }

@@ -153,6 +153,65 @@ export function detachGuest(scope: TraceScope | null, host: Host, mdev: Mdev): v
   mdev.vm = null
 }
 
+/**
+ * Writing 1 to the mdev's `remove` (vfio-ap.md §11). Not in use: its queues are reset and it is
+ * deleted. In use by a guest: before 6.0 the write fails with EBUSY; from 6.0 vfio waits for the
+ * device to be released, asking user space for it through vfio_ap's request callback where the
+ * kernel has one (`removeRequest`). QEMU ≥ 8.1 answers by unplugging the vfio-ap device, which
+ * closes it: the removal completes at once. Otherwise it completes when the guest stops
+ * (`finishRemoval`); the newest kernels clear the guest's masks while it waits.
+ */
+export function removeMdev(scope: TraceScope | null, host: Host, mdev: Mdev): MatrixChange {
+  const vm = mdev.vm
+  if (!vm) {
+    for (const apqn of host.queues.keys()) if (mdevAssigns(mdev, apqn)) resetAndFree(scope, host, mdev, apqn)
+    host.mdevs.delete(mdev.uuid)
+    return { ok: true, errno: null, reason: `mdev ${mdev.uuid} removed; its queues were reset` }
+  }
+  const v = host.kernel.vfioAp
+  if (!v.dynamicMatrix)
+    return refuse('EBUSY', `mdev ${mdev.uuid} is in use by guest ${vm.name} (static matrix before 6.0)`)
+  if (v.removeRequest !== 'none' && vm.qemu.requestIrq) {
+    detachGuest(scope, host, mdev)
+    host.mdevs.delete(mdev.uuid)
+    return {
+      ok: true,
+      errno: null,
+      reason: `vfio_ap relayed the removal request; ${vm.qemu.id} unplugged the vfio-ap device of guest ${vm.name} (its AP configuration is now empty, its queues were reset) and mdev ${mdev.uuid} was removed`,
+    }
+  }
+  mdev.removing = true
+  if (v.removeRequest === 'relay+clear-masks') setCrycbMasks(vm, { apm: newMask(), aqm: newMask(), adm: newMask() })
+  const why =
+    v.removeRequest === 'none'
+      ? "this kernel's vfio_ap has no request callback, added in ~6.5"
+      : `${vm.qemu.id} registers no request handler, which QEMU 8.1 added, so vfio_ap has nobody to relay the request to`
+  const masks = v.removeRequest === 'relay+clear-masks' ? '; the guest masks were cleared at once' : ''
+  host.log.push({
+    atUs: host.nowUs,
+    level: 'info',
+    source: 'vfio_ap',
+    text: `remove of mdev ${mdev.uuid} blocks until guest ${vm.name} releases the device (VQ-4): ${why}${masks}`,
+  })
+  return {
+    ok: false,
+    errno: null,
+    reason: `the write to remove blocks until guest ${vm.name} releases the device (${why})${masks}`,
+  }
+}
+
+/** The guest released the device: a removal that was waiting for it completes. */
+export function finishRemoval(host: Host, mdev: Mdev): void {
+  if (!mdev.removing || mdev.vm) return
+  host.mdevs.delete(mdev.uuid)
+  host.log.push({
+    atUs: host.nowUs,
+    level: 'info',
+    source: 'vfio_ap',
+    text: `mdev ${mdev.uuid} removed: the write to remove that was waiting for the device returns`,
+  })
+}
+
 export function attachGuest(host: Host, mdev: Mdev, vm: NonNullable<Mdev['vm']>): void {
   mdev.vm = vm
   vm.hook = { mdev }

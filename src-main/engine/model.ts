@@ -124,6 +124,8 @@ export interface Mdev {
   aqm: ApMask
   adm: ApMask
   vm: Vm | null
+  /** A write to `remove` is waiting for the guest to release the device (vfio-ap.md §11). */
+  removing?: boolean
 }
 
 export interface Gisa {

@@ -126,6 +126,7 @@ const eventSchema = z.discriminatedUnion('do', [
     do: z.literal('reset_queue'),
     apqn: z.string().refine((s) => parseApqn(s) !== null, 'expected an APQN like 05.0004'),
   }),
+  z.strictObject({ atUs: z.number().int().min(0), do: z.literal('remove_mdev'), mdev: z.string() }),
   z.strictObject({ atUs: z.number().int().min(0), do: z.literal('stop_guest'), guest: z.string() }),
   z.strictObject({ atUs: z.number().int().min(0), do: z.literal('start_guest'), guest: z.string() }),
 ])

@@ -51,6 +51,7 @@ const NO_HOOK_VFIO_AP: VfioApSwitches = {
   rc07GiscFirst: false,
   dynamicMatrix: false,
   irqDisableAfterReset: false,
+  removeRequest: 'none',
   driverLock: 'matrix_dev->lock',
   pinApi: 'pfn',
 }
@@ -353,11 +354,13 @@ export const LINUX_6_8 = profile(
       '7b2d039da622, 3746d48c55ac, c44ce579240d ("[PATCH v4 0/3] a couple of corrections to the IRQ enablement function", Nov 2023)',
       '"s390/vfio-ap: make sure nib is shared" (Aug 2023)',
       'gregkh/linux @ 02e72909453dee2f8a09f78819f9a9cb902dfbdc drivers/s390/crypto/vfio_ap_ops.c (~6.7–6.9)',
+      '"[PATCH 3/3] s390/vfio-ap: Wire in the vfio_device_ops request callback" (May 2023; in ~6.5, inferred from its review and QEMU 8.1)',
     ],
   },
   LINUX_6_3,
   { hookSuccessCc: 0 },
   {
+    removeRequest: 'relay',
     nibValidation: 'memslot+nonzero+pvShared',
     giscFailureRc: 0x06,
     giscFailureUnpins: true,
@@ -376,11 +379,12 @@ export const LINUX_LATEST = profile(
     sources: [
       'Kingxukai/linux @ 9b44fff655e2c6f4cc53cb499dd2c038e99cb013 arch/s390/kvm/priv.c, drivers/s390/crypto/vfio_ap_ops.c',
       '"KVM: s390/vfio-ap: Use kvm_is_gpa_in_memslot()" (2025; merge status not confirmed)',
+      'vfio_ap_mdev_request clears the guest masks and signals the configuration change (ap_config series, 2025)',
     ],
   },
   LINUX_6_8,
   {},
-  {},
+  { removeRequest: 'relay+clear-masks' },
 )
 
 export const KERNEL_PROFILES: readonly KernelProfile[] = Object.freeze([

@@ -39,6 +39,13 @@ export interface VfioApSwitches {
   rc07GiscFirst: boolean
   dynamicMatrix: boolean
   irqDisableAfterReset: boolean
+  /**
+   * Writing `remove` while a guest holds the mdev (vfio-ap.md §11): `none`, vfio waits until the
+   * device is released; `relay`, vfio_ap's request callback signals the request eventfd to user
+   * space (QEMU ≥ 8.1 then unplugs the device); `relay+clear-masks`, it also clears the guest's
+   * CRYCB masks at once.
+   */
+  removeRequest: 'none' | 'relay' | 'relay+clear-masks'
   driverLock: 'matrix_dev->lock' | 'matrix_dev->mdevs_lock'
   pinApi: 'pfn' | 'iova'
 }
