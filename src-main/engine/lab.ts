@@ -104,6 +104,8 @@ interface Runner {
 // registers, or a wait's rule), and each trace record's tags say which argument words follow.
 const INSN_KEY: Record<Insn['name'], number> = { PQAP: 1, NQAP: 2, DQAP: 3 }
 const WAIT_KEY = 4
+/** Follows an instruction key's fixed words when the trace arguments are hashed into the key (never a record count). */
+const ARGS_IN_KEY = -1
 const LAYER_KEY: Record<Layer, number> = { firmware: 1, kvm: 2, vfio_ap: 3, qemu: 4, lab: 5 }
 
 export function labFromSession(session: Session): LabMachine {
@@ -293,9 +295,8 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     opts.onStep?.(r.guest, r.vcpu, step)
   }
 
-  /** Interns the key built since `interner.begin()`; the remembered outcome, or null when it is new. */
-  const known = (index: number, atUs: number): StepResult | null => {
-    const fresh = interner!.intern()
+  /** After interning (`fresh`: the key was new): the remembered outcome, or null when it is new. */
+  const known = (fresh: boolean, index: number, atUs: number): StepResult | null => {
     placeId = interner!.id
     placeIndex = index
     placeAt = atUs
@@ -306,6 +307,31 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     if (placeId < MAX_REMEMBERED) outcomes[placeId] = s
     return s
   }
+
+  /**
+   * Whether the remembered trace arguments (of an outcome with the same rules) equal this step's:
+   * the same own names with the same values, so the texts are the same. `for…in` over an object
+   * literal reads through V8's enum cache, far cheaper here than looking names up one by one.
+   */
+  const sameArgs = (stored: unknown): boolean => {
+    const mine = pending!.args
+    const theirs = stored as readonly (TraceArgs | undefined)[]
+    for (let i = 0; i < pending!.length; i++) {
+      const a = mine[i]
+      const b = theirs[i]
+      if (a === b) continue
+      if (a === undefined || b === undefined) return false
+      let n = 0
+      for (const name in a) {
+        if (a[name] !== b[name] || (a[name] === undefined && !(name in b))) return false
+        n++
+      }
+      for (const _ in b) n--
+      if (n !== 0) return false
+    }
+    return true
+  }
+  const copyArgs = () => pending!.args.slice(0, pending!.length)
 
   const keyTrace = (rules: readonly RuleId[], args: readonly (TraceArgs | undefined)[]) => {
     const k = interner!
@@ -476,7 +502,7 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
       interner.word(WAIT_KEY)
       interner.word(ruleKey(rule).index)
       if (trace) keyTrace([rule], [args])
-      const seen = known(index, host.nowUs)
+      const seen = known(interner.intern(), index, host.nowUs)
       if (seen) return seen
     }
     return remember(labStep(index, host, rule, args, r, trace))
@@ -515,23 +541,21 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     const atUs = host.nowUs
     const outcome = execute(ctx, insn)
     afterExecute(insn, outcome, r0lo, cpu)
-    k.begin()
-    k.word(INSN_KEY[insn.name])
-    k.word(insn.r1 * 16 + insn.r2)
-    for (let i = 0; i < ops.length * 2; i++) k.word(regsIn[i]!)
-    const out = insn.name === 'PQAP' ? PQAP_OUT : ops
-    for (let i = 0; i < out.length; i++) {
-      k.word(hi(cpu, out[i]!))
-      k.word(lo(cpu, out[i]!))
-    }
-    k.word(outcome.pgm)
-    k.word(cpu.psw.cc)
-    k.word(outcome.statusPlacement === null ? 0 : outcome.statusPlacement === 'lo' ? 1 : 2)
-    k.word(LAYER_KEY[outcome.handledBy])
-    k.word(ruleKey(outcome.rule).index)
-    k.word(r.qemuKey)
-    if (pending) keyTrace(pending.rules, pending.args)
-    const seen = known(r.pc, atUs)
+    baseKey(r, insn, ops, outcome)
+    let fresh: boolean
+    if (pending) {
+      // The trace's rules in the key, its arguments compared with the remembered outcome's.
+      k.word(pending.length)
+      for (let i = 0; i < pending.length; i++) k.word(ruleKey(pending.rules[i]!).index)
+      const loose = k.internLoose(sameArgs, copyArgs)
+      if (loose === 'crowded') {
+        baseKey(r, insn, ops, outcome)
+        k.word(ARGS_IN_KEY)
+        keyTrace(pending.rules.slice(0, pending.length), pending.args)
+        fresh = k.intern()
+      } else fresh = loose === 'new'
+    } else fresh = k.intern()
+    const seen = known(fresh, r.pc, atUs)
     if (seen) return seen
     const regsText: Record<string, string> = {}
     for (let i = 0; i < ops.length; i++) regsText[`r${ops[i]!}`] = hex64(regsIn[2 * i]!, regsIn[2 * i + 1]!)
@@ -547,6 +571,27 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
         trace: pending ? pending.records(ctx) : null,
       }),
     )
+  }
+
+  /** The words of an instruction step's key before its trace: everything its record holds but index, time and trace. */
+  function baseKey(r: Runner, insn: Insn, ops: readonly number[], outcome: Outcome) {
+    const k = interner!
+    const cpu = r.cpu
+    k.begin()
+    k.word(INSN_KEY[insn.name])
+    k.word(insn.r1 * 16 + insn.r2)
+    for (let i = 0; i < ops.length * 2; i++) k.word(regsIn[i]!)
+    const out = insn.name === 'PQAP' ? PQAP_OUT : ops
+    for (let i = 0; i < out.length; i++) {
+      k.word(hi(cpu, out[i]!))
+      k.word(lo(cpu, out[i]!))
+    }
+    k.word(outcome.pgm)
+    k.word(cpu.psw.cc)
+    k.word(outcome.statusPlacement === null ? 0 : outcome.statusPlacement === 'lo' ? 1 : 2)
+    k.word(LAYER_KEY[outcome.handledBy])
+    k.word(ruleKey(outcome.rule).index)
+    k.word(r.qemuKey)
   }
 
   function afterExecute(insn: Insn, outcome: Outcome, r0lo: number, cpu: Vcpu) {

@@ -28,8 +28,10 @@ export function setGpr(v: Vcpu, r: number, high: number, low: number): void {
   v.gprs[2 * r + 1] = low
 }
 
-const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
-function hex8(n: number): string {
+export const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
+
+/** Exactly 8 lowercase hex digits of an unsigned 32-bit value. */
+export function hex8(n: number): string {
   return BYTE_HEX[(n >>> 24) & 0xff]! + BYTE_HEX[(n >>> 16) & 0xff]! + BYTE_HEX[(n >>> 8) & 0xff]! + BYTE_HEX[n & 0xff]!
 }
 

@@ -6,6 +6,8 @@
 
 /** Outcomes remembered per run; later new outcomes still get ids, each one its own. */
 export const MAX_REMEMBERED = 1 << 16
+/** Keys with equal words and texts that internLoose keeps apart by their extra values. */
+export const MAX_VARIANTS = 4
 
 export const KEY_NUMBER = 0
 export const KEY_STRING = 1
@@ -27,6 +29,7 @@ export class OutcomeInterner {
   private remembered = 0
   private oneOff = MAX_REMEMBERED
   private readonly keys: StoredKey[] = []
+  private readonly extras: unknown[] = []
   private readonly buckets = new Map<number, number | number[]>()
 
   begin(): void {
@@ -49,6 +52,48 @@ export class OutcomeInterner {
 
   /** Finds or adds the key built since `begin`; true when it is new. Sets `id`. */
   intern(): boolean {
+    const h = this.hash()
+    const bucket = this.buckets.get(h)
+    if (bucket !== undefined) {
+      if (typeof bucket === 'number') {
+        if (this.matches(bucket)) return this.found(bucket)
+      } else {
+        for (const id of bucket) if (this.matches(id)) return this.found(id)
+      }
+    }
+    this.add(h, bucket)
+    return true
+  }
+
+  /**
+   * intern() for a key that leaves some values out (trace arguments): a remembered key with equal
+   * words and texts matches when `same(itsExtra)` holds. Comparing those values directly costs less
+   * than hashing them into every key. 'crowded' when MAX_VARIANTS such keys exist and none
+   * matches: the caller then interns a key with the values in it (and a word that tells it apart).
+   */
+  internLoose(same: (extra: unknown) => boolean, extra: () => unknown): 'found' | 'new' | 'crowded' {
+    const h = this.hash()
+    const bucket = this.buckets.get(h)
+    let variants = 0
+    if (bucket !== undefined) {
+      const n = typeof bucket === 'number' ? 1 : bucket.length
+      for (let i = 0; i < n; i++) {
+        const id = typeof bucket === 'number' ? bucket : bucket[i]!
+        if (!this.matches(id)) continue
+        if (same(this.extras[id])) {
+          this.id = id
+          return 'found'
+        }
+        variants++
+      }
+    }
+    if (variants >= MAX_VARIANTS) return 'crowded'
+    this.add(h, bucket)
+    if (this.id < MAX_REMEMBERED) this.extras[this.id] = extra()
+    return 'new'
+  }
+
+  private hash(): number {
     const words = this.words
     const texts = this.texts
     let h = 0x811c9dc5 ^ this.nw
@@ -58,25 +103,20 @@ export class OutcomeInterner {
       h = Math.imul(h ^ s.length, 0x01000193)
       for (let j = 0; j < s.length; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193)
     }
-    const bucket = this.buckets.get(h)
-    if (bucket !== undefined) {
-      if (typeof bucket === 'number') {
-        if (this.matches(bucket)) return this.found(bucket)
-      } else {
-        for (const id of bucket) if (this.matches(id)) return this.found(id)
-      }
-    }
+    return h
+  }
+
+  private add(h: number, bucket: number | number[] | undefined): void {
     if (this.remembered >= MAX_REMEMBERED) {
       this.id = this.oneOff++
-      return true
+      return
     }
     const id = this.remembered++
-    this.keys.push({ words: words.slice(0, this.nw), texts: texts.slice(0, this.nt) })
+    this.keys.push({ words: this.words.slice(0, this.nw), texts: this.texts.slice(0, this.nt) })
     if (bucket === undefined) this.buckets.set(h, id)
     else if (typeof bucket === 'number') this.buckets.set(h, [bucket, id])
     else bucket.push(id)
     this.id = id
-    return true
   }
 
   private found(id: number): false {

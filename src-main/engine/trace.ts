@@ -1,5 +1,6 @@
 import { RULES, fillRuleText, type Layer, type RuleId } from './rules'
 import type { KernelProfile, QemuProfile } from './profiles/types'
+import { BYTE_HEX, hex8 } from './regs'
 
 export interface TraceRecord {
   layer: Layer
@@ -25,16 +26,25 @@ export interface TraceScope {
  * record texts are made only for a step whose outcome has not been seen before (lab.ts).
  */
 export class PendingTrace {
+  /** Records of the current step: the first `length` entries (the arrays are reused). */
+  length = 0
   readonly rules: RuleId[] = []
   readonly args: (TraceArgs | undefined)[] = []
 
+  push(id: RuleId, args: TraceArgs | undefined): void {
+    this.rules[this.length] = id
+    this.args[this.length] = args
+    this.length++
+  }
+
   clear(): void {
-    this.rules.length = 0
-    this.args.length = 0
+    this.length = 0
   }
 
   records(scope: TraceScope): TraceRecord[] {
-    return this.rules.map((id, i) => makeRecord(scope, id, this.args[i]))
+    const out: TraceRecord[] = []
+    for (let i = 0; i < this.length; i++) out.push(makeRecord(scope, this.rules[i]!, this.args[i]))
+    return out
   }
 }
 
@@ -79,13 +89,14 @@ export function makeRecord(scope: TraceScope, id: RuleId, args?: TraceArgs): Tra
 export function note(scope: TraceScope, id: RuleId, args?: TraceArgs | (() => TraceArgs)): void {
   if (scope.trace === null) return
   const a = typeof args === 'function' ? args() : args
-  const p = scope.pending
-  if (p) {
-    p.rules.push(id)
-    p.args.push(a)
-  } else scope.trace.push(makeRecord(scope, id, a))
+  if (scope.pending) scope.pending.push(id, a)
+  else scope.trace.push(makeRecord(scope, id, a))
 }
 
+/** `n` as unsigned 32-bit lowercase hex, at least `width` digits (the widths traces use most, from tables). */
 export function hex(n: number, width = 0): string {
-  return (n >>> 0).toString(16).padStart(width, '0')
+  const v = n >>> 0
+  if (width === 8) return hex8(v)
+  if (width === 2 && v < 256) return BYTE_HEX[v]!
+  return v.toString(16).padStart(width, '0')
 }
