@@ -36,7 +36,7 @@ import {
 import { maskTest, type ApQueue, type ExecContext, type Vm } from './model'
 import { outcome, type Insn, type Outcome } from './outcome'
 import { hi, lo, setGpr } from './regs'
-import { hex, note } from './trace'
+import { hex, hex64Text, note } from './trace'
 
 const QCI_BLOCK_SIZE = 128
 const O_PRIVILEGED = outcome('firmware', 'fw.privileged', PGM.PRIVILEGED_OP)
@@ -227,7 +227,7 @@ function interpretPqap(ctx: ExecContext, fc: number): Outcome {
           R: (flags >>> 30) & 1,
           F: (flags >>> 29) & 1,
           I: (flags >>> 24) & 1,
-          hwinfo: hex(info.hi, 8) + hex(info.lo, 8),
+          hwinfo: hex64Text(info.hi, info.lo),
         })
       return O_TAPQ_LO
     }

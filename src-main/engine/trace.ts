@@ -93,6 +93,30 @@ export function note(scope: TraceScope, id: RuleId, args?: TraceArgs | (() => Tr
   else scope.trace.push(makeRecord(scope, id, a))
 }
 
+const HEX64_TEXT = new Map<number, Map<number, string>>()
+let hex64Texts = 0
+
+/**
+ * 16 hex digits of a register value given as halves, without `0x`: the same string object for a
+ * value seen before (up to 4,096 values), so repeated traces compare it by reference.
+ */
+export function hex64Text(high: number, low: number): string {
+  let byLow = HEX64_TEXT.get(high >>> 0)
+  let text = byLow?.get(low >>> 0)
+  if (text === undefined) {
+    if (hex64Texts >= 4096) {
+      HEX64_TEXT.clear()
+      hex64Texts = 0
+      byLow = undefined
+    }
+    if (!byLow) HEX64_TEXT.set(high >>> 0, (byLow = new Map()))
+    text = hex8(high >>> 0) + hex8(low >>> 0)
+    byLow.set(low >>> 0, text)
+    hex64Texts++
+  }
+  return text
+}
+
 /** `n` as unsigned 32-bit lowercase hex, at least `width` digits (the widths traces use most, from tables). */
 export function hex(n: number, width = 0): string {
   const v = n >>> 0
