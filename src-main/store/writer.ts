@@ -82,7 +82,8 @@ export class RunWriter {
   private readonly ownsTransactions: boolean
   private open = false
   private batchStart = 0
-  private readonly stepParams: unknown[] = []
+  /** The parameters of one full steps statement, filled in place (a fixed-size array is never regrown). */
+  private readonly stepParams: number[] = new Array<number>(STEP_ROWS * STEP_PARAMS).fill(0)
   private stepRows = 0
   private readonly outcomeParams: unknown[] = []
   private outcomeRows = 0
@@ -113,7 +114,14 @@ export class RunWriter {
     if (first) this.addOutcome(outcome, first)
     const seq = this.seq++
     const p = this.stepParams
-    p.push(this.runId, seq, guest, vcpu, index, atUs, outcome)
+    const o = this.stepRows * STEP_PARAMS
+    p[o] = this.runId
+    p[o + 1] = seq
+    p[o + 2] = guest
+    p[o + 3] = vcpu
+    p[o + 4] = index
+    p[o + 5] = atUs
+    p[o + 6] = outcome
     if (++this.stepRows === STEP_ROWS) this.flushSteps()
     const key = guest * 65536 + vcpu
     let seg = key === this.lastKey ? this.lastSegment : this.segments.get(key)
@@ -180,7 +188,6 @@ export class RunWriter {
   rollback(): void {
     if (this.open && this.db.inTransaction) this.db.exec('ROLLBACK')
     this.open = false
-    this.stepParams.length = 0
     this.stepRows = 0
     this.outcomeParams.length = 0
     this.outcomeRows = 0
@@ -217,10 +224,9 @@ export class RunWriter {
     this.guard(() => {
       if (this.stepRows === STEP_ROWS) this.stmts.steps.run(this.stepParams)
       else
-        for (let i = 0; i < this.stepParams.length; i += STEP_PARAMS)
+        for (let i = 0; i < this.stepRows * STEP_PARAMS; i += STEP_PARAMS)
           this.stmts.step.run(this.stepParams.slice(i, i + STEP_PARAMS))
     })
-    this.stepParams.length = 0
     this.stepRows = 0
   }
 
