@@ -244,51 +244,56 @@ export class Store {
     const runner = opts.runner ?? ((o: RunOptions) => runSession(session, o))
     const db = this.db
     const t0 = performance.now()
-    const snapshot = JSON.stringify(session)
-    // The writer thread also stores the snapshot, in parallel with the engine (SQLite checks it is JSON).
     const wantThread =
       this.path !== ':memory:' &&
       (opts.writer ?? (programSteps(session) >= THREAD_MIN_STEPS ? 'thread' : 'inline')) === 'thread'
-
-    const runId = db
-      .transaction(() => {
-        const r = db
-          .prepare(
-            `INSERT INTO runs (session_id, session_name, kernel, seed, trace, status, origin, started, owner_pid, owner_host)
-             VALUES (?, ?, ?, ?, ?, 'running', 'run', ?, ?, ?)`,
-          )
-          .run(
-            opts.sessionId ?? null,
-            session.name,
-            session.host.kernel,
-            session.seed,
-            trace ? 1 : 0,
-            now(),
-            process.pid,
-            hostname(),
-          )
-        const id = Number(r.lastInsertRowid)
-        db.prepare('INSERT INTO run_documents (run_id, snapshot) VALUES (?, ?)').run(id, wantThread ? null : snapshot)
-        const g = db.prepare('INSERT INTO run_guests (run_id, guest, name, qemu, vcpus) VALUES (?, ?, ?, ?, ?)')
-        session.guests.forEach((x, i) => g.run(id, i, x.name, x.qemu, x.vcpus.length))
-        return id
-      })
-      .immediate()
-    const activeKey = `${this.key}#${runId}`
-    ACTIVE_RUNS.add(activeKey)
-
+    // Started first: it opens the database while this thread serializes the snapshot.
     const thread = wantThread
       ? WriterThread.start({
           path: this.path,
           ...(this.options.nativeBinding !== undefined ? { nativeBinding: this.options.nativeBinding } : {}),
           busyTimeoutMs: this.options.busyTimeoutMs ?? 5000,
-          runId,
           batchRows,
           flushMs,
-          snapshot,
         })
       : null
-    if (wantThread && !thread) db.prepare('UPDATE run_documents SET snapshot = ? WHERE run_id = ?').run(snapshot, runId)
+    const snapshot = JSON.stringify(session)
+
+    let runId: number
+    try {
+      runId = db
+        .transaction(() => {
+          const r = db
+            .prepare(
+              `INSERT INTO runs (session_id, session_name, kernel, seed, trace, status, origin, started, owner_pid, owner_host)
+               VALUES (?, ?, ?, ?, ?, 'running', 'run', ?, ?, ?)`,
+            )
+            .run(
+              opts.sessionId ?? null,
+              session.name,
+              session.host.kernel,
+              session.seed,
+              trace ? 1 : 0,
+              now(),
+              process.pid,
+              hostname(),
+            )
+          const id = Number(r.lastInsertRowid)
+          db.prepare('INSERT INTO run_documents (run_id, snapshot) VALUES (?, ?)').run(id, thread ? null : snapshot)
+          const g = db.prepare('INSERT INTO run_guests (run_id, guest, name, qemu, vcpus) VALUES (?, ?, ?, ?, ?)')
+          session.guests.forEach((x, i) => g.run(id, i, x.name, x.qemu, x.vcpus.length))
+          return id
+        })
+        .immediate()
+    } catch (e) {
+      thread?.abort()
+      throw e
+    }
+    const activeKey = `${this.key}#${runId}`
+    ACTIVE_RUNS.add(activeKey)
+
+    // The writer thread stores the snapshot (SQLite checks it is JSON) while the engine runs.
+    thread?.begin(runId, snapshot)
     const inline = thread ? null : new RunWriter(db, runId, { batchRows, flushMs })
     // See write-worker.ts: the run's pages are copied into the database file once, by the commit
     // that ends the run (the setting is back by then, in both paths).

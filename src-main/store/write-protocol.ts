@@ -7,11 +7,8 @@ export interface WriterData {
   path: string
   nativeBinding?: string
   busyTimeoutMs: number
-  runId: number
   batchRows: number
   flushMs: number
-  /** The run's session snapshot (run_documents.snapshot), written first. */
-  snapshot: string
   /** Where better-sqlite3 is resolved from (this script may run from a bundle outside the project). */
   requireFrom: string
   /** [0] state (WRITER_*), [1] batches sent and not yet written, [2] steps committed. */
@@ -24,6 +21,8 @@ export interface WriterData {
 export const ROW_INTS = 4
 
 export type ToWriter =
+  /** The run row exists: store its session snapshot (run_documents.snapshot), then its steps. */
+  | { type: 'begin'; runId: number; snapshot: string }
   | { type: 'rows'; ints: Int32Array; atUs: Float64Array; count: number; firsts: [number, StepResult][] }
   | { type: 'end' }
 

@@ -35,6 +35,9 @@ function writerScript(): URL | null {
 
 export type WriterThreadOptions = Omit<WriterData, 'requireFrom' | 'shared' | 'errors'>
 
+// The thread starts (and opens the database) before the run row exists, while the engine's
+// thread builds the session snapshot; `begin` then hands it the run.
+
 export class WriterThread {
   private ints = new Int32Array(BATCH * ROW_INTS)
   private atUs = new Float64Array(BATCH)
@@ -65,6 +68,11 @@ export class WriterThread {
     const worker = new Worker(url, { workerData: data, transferList: [port2] })
     worker.unref()
     return new WriterThread(worker, new Int32Array(shared), port1, Math.max(1, opts.flushMs / 2))
+  }
+
+  /** The run to write: its row exists; the writer stores the snapshot first. */
+  begin(runId: number, snapshot: string): void {
+    this.worker.postMessage({ type: 'begin', runId, snapshot } satisfies ToWriter)
   }
 
   /** Steps committed by the writer so far. */

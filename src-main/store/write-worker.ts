@@ -39,17 +39,21 @@ function main(): void {
     // Checkpoints (copying the WAL into the database file, with an fsync) once per 64 MiB of WAL
     // instead of 4 MiB: a run's pages are copied once, by the commit that ends the run.
     db.pragma('wal_autocheckpoint = 16384')
-    db.prepare('UPDATE run_documents SET snapshot = ? WHERE run_id = ?').run(data.snapshot, data.runId)
-    writer = new RunWriter(db, data.runId, { batchRows: data.batchRows, flushMs: data.flushMs })
   } catch (e) {
     fail(e)
     return
   }
-  const w = writer
+  const conn = db
   port.on('message', (msg: ToWriter) => {
     if (Atomics.load(state, 0) !== WRITER_RUNNING) return
     try {
+      if (msg.type === 'begin') {
+        conn.prepare('UPDATE run_documents SET snapshot = ? WHERE run_id = ?').run(msg.snapshot, msg.runId)
+        writer = new RunWriter(conn, msg.runId, { batchRows: data.batchRows, flushMs: data.flushMs })
+        return
+      }
       if (msg.type === 'rows') {
+        const w = writer!
         const r = msg.ints
         const at = msg.atUs
         let f = 0
@@ -64,9 +68,11 @@ function main(): void {
         Atomics.notify(state, 1)
         return
       }
-      w.commit()
-      Atomics.store(state, 2, w.committed)
-      db!.close()
+      if (writer) {
+        writer.commit()
+        Atomics.store(state, 2, writer.committed)
+      }
+      conn.close()
       Atomics.store(state, 0, WRITER_DONE)
       Atomics.notify(state, 0)
       data.errors.close()
