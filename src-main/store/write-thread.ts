@@ -35,9 +35,10 @@ function writerScript(): URL | null {
 
 export type WriterThreadOptions = Omit<WriterData, 'requireFrom' | 'shared' | 'errors'>
 
-// The thread starts (and opens the database) before the run row exists, while the engine's
-// thread builds the session snapshot; `begin` then hands it the run.
-
+/**
+ * The writer of one run. It starts (and opens the database) before the run row exists, while the
+ * engine's thread builds the session snapshot; `begin` then hands it the run.
+ */
 export class WriterThread {
   private ints = new Int32Array(BATCH * ROW_INTS)
   private atUs = new Float64Array(BATCH)
