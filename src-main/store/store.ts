@@ -146,7 +146,26 @@ export class Store {
   }
 
   close(): void {
+    this.closeWriter()
     if (this.db.open) this.db.close()
+  }
+
+  private writer: WriterThread | null = null
+
+  /** The store's writer thread (write-thread.ts), started on first use and kept for later runs; null where none can run. */
+  private writerThread(): WriterThread | null {
+    if (this.writer && !this.writer.usable) this.writer = null
+    this.writer ??= WriterThread.start({
+      path: this.path,
+      ...(this.options.nativeBinding !== undefined ? { nativeBinding: this.options.nativeBinding } : {}),
+      busyTimeoutMs: this.options.busyTimeoutMs ?? 5000,
+    })
+    return this.writer
+  }
+
+  private closeWriter(): void {
+    this.writer?.close()
+    this.writer = null
   }
 
   // ---- sessions --------------------------------------------------------------------------------
@@ -248,15 +267,7 @@ export class Store {
       this.path !== ':memory:' &&
       (opts.writer ?? (programSteps(session) >= THREAD_MIN_STEPS ? 'thread' : 'inline')) === 'thread'
     // Started first: it opens the database while this thread serializes the snapshot.
-    const thread = wantThread
-      ? WriterThread.start({
-          path: this.path,
-          ...(this.options.nativeBinding !== undefined ? { nativeBinding: this.options.nativeBinding } : {}),
-          busyTimeoutMs: this.options.busyTimeoutMs ?? 5000,
-          batchRows,
-          flushMs,
-        })
-      : null
+    const thread = wantThread ? this.writerThread() : null
     const snapshot = JSON.stringify(session)
 
     let runId: number
@@ -286,14 +297,14 @@ export class Store {
         })
         .immediate()
     } catch (e) {
-      thread?.abort()
+      if (thread) this.closeWriter()
       throw e
     }
     const activeKey = `${this.key}#${runId}`
     ACTIVE_RUNS.add(activeKey)
 
     // The writer thread stores the snapshot (SQLite checks it is JSON) while the engine runs.
-    thread?.begin(runId, snapshot)
+    thread?.begin(runId, snapshot, batchRows, flushMs)
     const inline = thread ? null : new RunWriter(db, runId, { batchRows, flushMs })
     // See write-worker.ts: the run's pages are copied into the database file once, by the commit
     // that ends the run (the setting is back by then, in both paths).

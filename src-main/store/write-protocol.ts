@@ -7,11 +7,9 @@ export interface WriterData {
   path: string
   nativeBinding?: string
   busyTimeoutMs: number
-  batchRows: number
-  flushMs: number
   /** Where better-sqlite3 is resolved from (this script may run from a bundle outside the project). */
   requireFrom: string
-  /** [0] state (WRITER_*), [1] batches sent and not yet written, [2] steps committed. */
+  /** [0] state of the current run (WRITER_*), [1] batches sent and not yet written, [2] steps committed. */
   shared: SharedArrayBuffer
   /** Where the writer's error goes (read synchronously by the engine's thread). */
   errors: MessagePort
@@ -22,9 +20,12 @@ export const ROW_INTS = 4
 
 export type ToWriter =
   /** The run row exists: store its session snapshot (run_documents.snapshot), then its steps. */
-  | { type: 'begin'; runId: number; snapshot: string }
+  | { type: 'begin'; runId: number; snapshot: string; batchRows: number; flushMs: number }
   | { type: 'rows'; ints: Int32Array; atUs: Float64Array; count: number; firsts: [number, StepResult][] }
+  /** Commit what is left of the run and wait for the next one. */
   | { type: 'end' }
+  /** Close the database; the thread exits. */
+  | { type: 'close' }
 
 export const WRITER_RUNNING = 0
 export const WRITER_DONE = 1

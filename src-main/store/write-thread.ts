@@ -1,7 +1,8 @@
 // Records a run on two threads: the engine runs on this one and hands its steps, a few thousand at
 // a time, to a writer thread (write-worker.ts) that inserts them through its own connection to the
 // same database file. On two cores the engine and SQLite then overlap instead of taking turns.
-// `recordRun` stays synchronous: at the end it waits (Atomics.wait) for the writer to commit.
+// `recordRun` stays synchronous: at the end it waits (Atomics.wait) for the writer to commit. A
+// store keeps its writer thread for the next run (warm, its statements prepared) until it closes.
 // Used for file databases in Node (the CLI, browser mode, tests); the desktop app, `:memory:`
 // databases and short runs write on the engine's thread.
 import { existsSync } from 'node:fs'
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import type { StepResult } from '../engine/results'
 import { bundleWorker } from '../worker-bundle'
-import { ROW_INTS, WRITER_FAILED, WRITER_RUNNING, type ToWriter, type WriterData } from './write-protocol'
+import { ROW_INTS, WRITER_DONE, WRITER_FAILED, WRITER_RUNNING, type ToWriter, type WriterData } from './write-protocol'
 
 /** Steps per message to the writer. */
 const BATCH = 4096
@@ -36,8 +37,8 @@ function writerScript(): URL | null {
 export type WriterThreadOptions = Omit<WriterData, 'requireFrom' | 'shared' | 'errors'>
 
 /**
- * The writer of one run. It starts (and opens the database) before the run row exists, while the
- * engine's thread builds the session snapshot; `begin` then hands it the run.
+ * A store's writer thread. The first one starts (and opens the database) before its run row
+ * exists, while the engine's thread builds the session snapshot; `begin` hands it each run.
  */
 export class WriterThread {
   private ints = new Int32Array(BATCH * ROW_INTS)
@@ -45,20 +46,23 @@ export class WriterThread {
   private count = 0
   private firsts: [number, StepResult][] = []
   private lastPost = performance.now()
-  private ended = false
+  private ended = true
 
   private constructor(
     private readonly worker: Worker,
     private readonly state: Int32Array,
     private readonly errors: MessagePort,
-    private readonly postMs: number,
   ) {}
+
+  private postMs = 250
 
   /** A writer thread for the run, or null where one cannot run (the caller then writes itself). */
   static start(opts: WriterThreadOptions): WriterThread | null {
+    // WRITER_DONE until the first `begin`: no run is in progress.
     const url = writerScript()
     if (!url) return null
     const shared = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT)
+    new Int32Array(shared)[0] = WRITER_DONE
     const { port1, port2 } = new MessageChannel()
     const data: WriterData = {
       ...opts,
@@ -68,12 +72,31 @@ export class WriterThread {
     }
     const worker = new Worker(url, { workerData: data, transferList: [port2] })
     worker.unref()
-    return new WriterThread(worker, new Int32Array(shared), port1, Math.max(1, opts.flushMs / 2))
+    return new WriterThread(worker, new Int32Array(shared), port1)
+  }
+
+  /** False once the thread has failed (it has then closed itself). */
+  get usable(): boolean {
+    return Atomics.load(this.state, 0) !== WRITER_FAILED
   }
 
   /** The run to write: its row exists; the writer stores the snapshot first. */
-  begin(runId: number, snapshot: string): void {
-    this.worker.postMessage({ type: 'begin', runId, snapshot } satisfies ToWriter)
+  begin(runId: number, snapshot: string, batchRows: number, flushMs: number): void {
+    this.check()
+    this.ended = false
+    this.count = 0
+    this.firsts = []
+    this.postMs = Math.max(1, flushMs / 2)
+    this.lastPost = performance.now()
+    Atomics.store(this.state, 1, 0)
+    Atomics.store(this.state, 2, 0)
+    Atomics.store(this.state, 0, WRITER_RUNNING)
+    this.worker.postMessage({ type: 'begin', runId, snapshot, batchRows, flushMs } satisfies ToWriter)
+  }
+
+  /** Closes the thread's connection; the thread exits. */
+  close(): void {
+    if (this.usable) this.worker.postMessage({ type: 'close' } satisfies ToWriter)
   }
 
   /** Steps committed by the writer so far. */
@@ -115,13 +138,9 @@ export class WriterThread {
   private end(): void {
     if (this.ended) return
     this.ended = true
-    try {
-      if (this.count > 0) this.post()
-      if (Atomics.load(this.state, 0) === WRITER_RUNNING) this.worker.postMessage({ type: 'end' } satisfies ToWriter)
-      while (Atomics.load(this.state, 0) === WRITER_RUNNING) Atomics.wait(this.state, 0, WRITER_RUNNING, 1000)
-    } finally {
-      void this.worker.terminate()
-    }
+    if (this.count > 0) this.post()
+    if (Atomics.load(this.state, 0) === WRITER_RUNNING) this.worker.postMessage({ type: 'end' } satisfies ToWriter)
+    while (Atomics.load(this.state, 0) === WRITER_RUNNING) Atomics.wait(this.state, 0, WRITER_RUNNING, 1000)
   }
 
   private check(): void {

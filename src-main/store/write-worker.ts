@@ -1,5 +1,5 @@
-// The writer thread of a recorded run (write-thread.ts): opens the database itself and writes the
-// steps the engine thread sends, committing in batches, until told the run has ended.
+// The writer thread of recorded runs (write-thread.ts): opens the database itself and writes the
+// steps of each run the engine thread sends, committing in batches, until told to close.
 import { createRequire } from 'node:module'
 import { parentPort, workerData } from 'node:worker_threads'
 import type BetterSqlite3 from 'better-sqlite3'
@@ -45,11 +45,17 @@ function main(): void {
   }
   const conn = db
   port.on('message', (msg: ToWriter) => {
+    if (msg.type === 'close') {
+      conn.close()
+      data.errors.close()
+      port.close()
+      return
+    }
     if (Atomics.load(state, 0) !== WRITER_RUNNING) return
     try {
       if (msg.type === 'begin') {
         conn.prepare('UPDATE run_documents SET snapshot = ? WHERE run_id = ?').run(msg.snapshot, msg.runId)
-        writer = new RunWriter(conn, msg.runId, { batchRows: data.batchRows, flushMs: data.flushMs })
+        writer = new RunWriter(conn, msg.runId, { batchRows: msg.batchRows, flushMs: msg.flushMs })
         return
       }
       if (msg.type === 'rows') {
@@ -71,12 +77,10 @@ function main(): void {
       if (writer) {
         writer.commit()
         Atomics.store(state, 2, writer.committed)
+        writer = null
       }
-      conn.close()
       Atomics.store(state, 0, WRITER_DONE)
       Atomics.notify(state, 0)
-      data.errors.close()
-      port.close()
     } catch (e) {
       fail(e)
     }

@@ -117,6 +117,27 @@ describe('writer thread', () => {
     expect(doc.guests.reduce((n, g) => n + g.vcpus[0]!.steps.length, 0)).toBe(12_345)
   })
 
+  it('the store keeps its writer thread for the next run, and replaces it after it failed', () => {
+    const session = parseSession(tapqSession(6_000, 2))
+    const first = store.recordRun(session, { writer: 'thread', trace: false })
+    store.db.exec(
+      "CREATE TRIGGER boom BEFORE INSERT ON steps WHEN NEW.seq = 100 BEGIN SELECT RAISE(ABORT, 'full'); END",
+    )
+    expect(() => store.recordRun(session, { writer: 'thread', trace: false })).toThrow(/full/)
+    store.db.exec('DROP TRIGGER boom')
+    const third = store.recordRun(session, { writer: 'thread', trace: false })
+    const fourth = store.recordRun(session, { writer: 'thread', trace: false })
+    expect(store.listRuns().runs.map((r) => [r.id, r.status, r.steps])).toEqual([
+      [fourth.runId, 'finished', 12_000],
+      [third.runId, 'finished', 12_000],
+      [first.runId + 1, 'aborted', 0],
+      [first.runId, 'finished', 12_000],
+    ])
+    const rows = (id: number) => stored(id).results
+    expect(rows(third.runId)).toEqual(rows(first.runId))
+    expect(rows(fourth.runId)).toEqual(rows(first.runId))
+  })
+
   it('a :memory: database writes on the engine thread (a thread cannot share it)', () => {
     const mem = openStore(':memory:')
     try {
