@@ -59,6 +59,8 @@ export interface StoreWriteBench {
   writer: 'thread' | 'inline' | 'default'
   /** Distinct outcomes the run stored (each step refers to one). */
   outcomes: number
+  /** The first round, not counted: it bundles the writer thread's script and warms the JIT. */
+  warmUp: StoreWriteRound
   /** Rounds, each a recorded run between two reference measurements. */
   rounds: StoreWriteRound[]
   /** The round with the median ratio. */
@@ -157,7 +159,7 @@ export function referenceInsertRate(path: string, rows: number, opts: StoreOptio
  * Records a run of `rows` TAPQ steps into a fresh database file, between two inserts of as many
  * rows into a one-column table on the same disk; repeated `rounds` times, and the median ratio is
  * reported: on this shared machine the reference alone varies by ±30% from one second to the next.
- * The first round includes bundling and starting the writer thread.
+ * A warm-up round comes first and is reported apart.
  */
 export function benchStoreWrites(dir: string, opts: StoreBenchOptions = {}): StoreWriteBench {
   const rows = opts.rows ?? 600_000
@@ -169,7 +171,10 @@ export function benchStoreWrites(dir: string, opts: StoreBenchOptions = {}): Sto
   const rounds: StoreWriteRound[] = []
   let outcomes = 0
   let dbBytes = 0
-  for (let k = 0; k < roundsWanted; k++) {
+  // Round 0 warms up (the writer thread's script is bundled once per process, the JIT learns the
+  // engine) and is reported apart.
+  let warmUp: StoreWriteRound | null = null
+  for (let k = 0; k <= roundsWanted; k++) {
     let engineRows = 0
     const e0 = performance.now()
     runSession(session, { trace, keepSteps: false, onRow: () => void engineRows++ })
@@ -203,11 +208,13 @@ export function benchStoreWrites(dir: string, opts: StoreBenchOptions = {}): Sto
     rmSync(path, { force: true })
     const referenceRowsPerSec = (before + reference()) / 2
     const rowsPerSec = rows / seconds
-    rounds.push({
+    const measured = {
       rowsPerSec: Math.round(rowsPerSec),
       referenceRowsPerSec: Math.round(referenceRowsPerSec),
       ratio: round(rowsPerSec / referenceRowsPerSec, 4),
-    })
+    }
+    if (k === 0) warmUp = measured
+    else rounds.push(measured)
   }
   const byRatio = [...rounds].sort((a, b) => a.ratio - b.ratio)
   const middle = byRatio[Math.floor(byRatio.length / 2)]!
@@ -216,6 +223,7 @@ export function benchStoreWrites(dir: string, opts: StoreBenchOptions = {}): Sto
     trace,
     writer: opts.writer ?? 'default',
     outcomes,
+    warmUp: warmUp!,
     rounds,
     rowsPerSec: middle.rowsPerSec,
     referenceRowsPerSec: middle.referenceRowsPerSec,
