@@ -530,9 +530,13 @@ function contains(a: IRow, b: IRow): boolean {
 /** Work limit (cells visited) for prime expansion and the irredundancy pass. */
 const COVER_BUDGET = 8_000_000
 
-function primeCover(t: Table): IRow[] {
+/**
+ * Grows `start` (pure rows covering every cell) into an irreducible cover: never more rows than
+ * `start`. Where it starts decides where it ends, so the caller tries more than one start.
+ */
+function primeCover(t: Table, start: IRow[]): IRow[] {
   const D = t.sizes.length
-  let rows = mergePass(t, partition(t, true), false)
+  let rows = mergePass(t, start, false)
   let budget = COVER_BUDGET
   // Expand each row to a prime: add every value whose slice has the row's outcome throughout.
   rows = rows.map((r) => {
@@ -616,7 +620,10 @@ export function minimizeCover(
 ): TableRow[] {
   if (dims.length === 0) return cells.length > 0 ? [{ coords: [], outcome: cells[0]!.outcome }] : []
   const t = buildTable(dims, cells)
-  return render(dims, t, sortRows(primeCover(t)))
+  // From the value-set partition, and from the x-only table (so the cover is never longer than it).
+  const fromSets = primeCover(t, partition(t, true))
+  const fromX = primeCover(t, mergePass(t, partition(t, false), true))
+  return render(dims, t, sortRows(fromX.length < fromSets.length ? fromX : fromSets))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -137,6 +137,22 @@ describe('minimizeCover (value sets)', () => {
     )
   })
 
+  it('is no longer than the x-only table where a value-set start would end longer (a case fast-check found)', () => {
+    const ids = (d: number, n: number) => ({ values: Array.from({ length: n }, (_, v) => ({ id: `d${d}v${v}` })) })
+    const dims = [ids(0, 2), ids(1, 1), ids(2, 2), ids(3, 3)]
+    const outcomes = ['o1', 'o2', 'o0', 'o0', 'o2', 'o2', 'o2', 'o0', 'o0', 'o2', 'o0', 'o2']
+    const cells = outcomes.map((outcome, i) => ({
+      coords: [`d0v${Math.floor(i / 6)}`, 'd1v0', `d2v${Math.floor(i / 3) % 2}`, `d3v${i % 3}`],
+      outcome,
+    }))
+    const t: Table = { dims, cells }
+    const rows = minimizeCover(dims, cells)
+    expectExact(t, rows)
+    expectIrreducible(t, rows)
+    expect(minimize(dims, cells)).toHaveLength(7)
+    expect(rows.length).toBeLessThanOrEqual(7)
+  })
+
   it('a table that depends on no dimension is one all-x row', () => {
     const t: Table = {
       dims: [{ values: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] }, { values: [{ id: '1' }, { id: '2' }] }],
