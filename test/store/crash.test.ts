@@ -87,7 +87,7 @@ describe('SIGKILL in the middle of a run', () => {
     [1, 9],
     [17_000, 0],
     [45_000, 13],
-    [90_000, 3],
+    [60_000, 3],
   ]
 
   it('each killed run is aborted at the next open, with every committed row intact', { timeout: 120_000 }, async () => {
