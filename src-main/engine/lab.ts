@@ -94,7 +94,8 @@ interface Runner {
   cpu: Vcpu
   program: Step[]
   pc: number
-  wait: { isc: number | null; deadline: number; since: number; index: number } | null
+  /** A `wait` step in progress: for an adapter interruption (`isc`, null for any) or, with `crw`, a channel report word. */
+  wait: { isc: number | null; crw: boolean; deadline: number; since: number; index: number } | null
   poll: { count: number } | null
   /** The guest's QEMU profile as a number, for outcome keys (trace references name the profile). */
   qemuKey: number
@@ -104,6 +105,7 @@ interface Runner {
 // registers, or a wait's rule), and each trace record's tags say which argument words follow.
 const INSN_KEY: Record<Insn['name'], number> = { PQAP: 1, NQAP: 2, DQAP: 3 }
 const WAIT_KEY = 4
+type WaitRule = 'lab.wait.irq' | 'lab.wait.timeout' | 'lab.wait.crw' | 'lab.wait.crw-timeout'
 /** Follows an instruction key's fixed words when the trace arguments are hashed into the key (never a record count). */
 const ARGS_IN_KEY = -1
 const LAYER_KEY: Record<Layer, number> = { firmware: 1, kvm: 2, vfio_ap: 3, qemu: 4, lab: 5 }
@@ -419,6 +421,21 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
   function runStep(r: Runner) {
     const step = r.program[r.pc]!
     const cpu = r.cpu
+    if (r.wait?.crw) {
+      if ((r.vm.crwPending ?? 0) > 0) {
+        r.vm.crwPending!--
+        emit(r, waitStep(r, 'lab.wait.crw', { waitedUs: host.nowUs - r.wait.since }))
+        finish(r)
+      } else if (host.nowUs >= r.wait.deadline) {
+        emit(r, waitStep(r, 'lab.wait.crw-timeout', { timeoutUs: r.wait.deadline - r.wait.since }))
+        finish(r)
+      } else {
+        // Only a host event queues a channel report word: look again at the next one.
+        const nextEventAt = nextEvent < events.length ? events[nextEvent]!.e.atUs : Infinity
+        r.readyUs = Math.max(Math.min(r.wait.deadline, nextEventAt), host.nowUs + 1)
+      }
+      return
+    }
     if (r.wait) {
       const gisa = r.vm.gisa
       const mask = r.wait.isc === null ? 0xff : 1 << (7 - r.wait.isc)
@@ -472,7 +489,8 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     }
     if ('wait' in step) {
       r.wait = {
-        isc: step.isc ?? null,
+        isc: 'isc' in step ? (step.isc ?? null) : null,
+        crw: step.wait === 'crw',
         deadline: host.nowUs + (step.timeoutUs ?? 1_000_000),
         since: host.nowUs,
         index: r.pc,
@@ -495,7 +513,7 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     finish(r)
   }
 
-  function waitStep(r: Runner, rule: 'lab.wait.irq' | 'lab.wait.timeout', args: TraceArgs): StepResult {
+  function waitStep(r: Runner, rule: WaitRule, args: TraceArgs): StepResult {
     const index = r.wait!.index
     if (interner) {
       interner.begin()
@@ -629,7 +647,7 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
 function labStep(
   index: number,
   host: Host,
-  rule: 'lab.wait.irq' | 'lab.wait.timeout',
+  rule: WaitRule,
   args: Record<string, string | number>,
   r: Runner,
   trace: boolean,

@@ -172,6 +172,7 @@ export function removeMdev(scope: TraceScope | null, host: Host, mdev: Mdev): Ma
   if (!v.dynamicMatrix)
     return refuse('EBUSY', `mdev ${mdev.uuid} is in use by guest ${vm.name} (static matrix before 6.0)`)
   if (v.removeRequest !== 'none' && vm.qemu.requestIrq) {
+    if (v.removeRequest === 'relay+clear-masks') signalConfigChange(host, vm)
     detachGuest(scope, host, mdev)
     host.mdevs.delete(mdev.uuid)
     return {
@@ -181,7 +182,10 @@ export function removeMdev(scope: TraceScope | null, host: Host, mdev: Mdev): Ma
     }
   }
   mdev.removing = true
-  if (v.removeRequest === 'relay+clear-masks') setCrycbMasks(vm, { apm: newMask(), aqm: newMask(), adm: newMask() })
+  if (v.removeRequest === 'relay+clear-masks') {
+    setCrycbMasks(vm, { apm: newMask(), aqm: newMask(), adm: newMask() })
+    signalConfigChange(host, vm)
+  }
   const why =
     v.removeRequest === 'none'
       ? "this kernel's vfio_ap has no request callback, added in ~6.5"
@@ -219,7 +223,32 @@ export function attachGuest(host: Host, mdev: Mdev, vm: NonNullable<Mdev['vm']>)
 }
 
 function refreshGuest(host: Host, mdev: Mdev): void {
-  if (mdev.vm) setCrycbMasks(mdev.vm, guestMatrix(host, mdev))
+  const vm = mdev.vm
+  if (!vm) return
+  const before = [vm.apm, vm.aqm, vm.adm]
+  setCrycbMasks(vm, guestMatrix(host, mdev))
+  if ([vm.apm, vm.aqm, vm.adm].some((m, i) => !sameMask(m, before[i]!))) signalConfigChange(host, vm)
+}
+
+function sameMask(a: ApMask, b: ApMask): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/**
+ * The guest's AP configuration changed under it: the newest vfio_ap signals user space, and QEMU ≥
+ * 10.1 queues a channel report word (then CHSC SEI NT0 with RS 5, CC 3), which `wait crw` takes.
+ * Otherwise the guest learns of the change only when it next looks (QCI, TAPQ).
+ */
+function signalConfigChange(host: Host, vm: Vm): void {
+  if (!host.kernel.vfioAp.configChangeSignal || !vm.qemu.configChangeNotification) return
+  vm.crwPending = (vm.crwPending ?? 0) + 1
+  host.log.push({
+    atUs: host.nowUs,
+    level: 'info',
+    source: 'qemu',
+    text: `guest ${vm.name}: ${vm.qemu.id} queues a channel report word for the AP configuration change (CHSC SEI NT0: RS 5, CC 3)`,
+  })
 }
 
 function idsOf(m: Uint8Array): number[] {

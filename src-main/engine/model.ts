@@ -149,6 +149,8 @@ export interface VmFacilities {
 
 export interface Vm {
   name: string
+  /** Channel report words for AP configuration changes that the guest has not taken yet. */
+  crwPending?: number
   host: Host
   qemu: QemuProfile
   eca: number

@@ -346,6 +346,18 @@ export const RULES = {
     file: 'product.md §5',
     fn: 'wait',
   } as RuleDef,
+  'lab.wait.crw': {
+    layer: 'lab',
+    text: 'channel report word for an AP configuration change taken after {waitedUs} µs (QEMU ≥ 10.1; CHSC SEI NT0 RS 5, CC 3); the guest reissues QCI to see the new configuration',
+    file: 'product.md §5; interception.md §5.2 (QEMU 10.1)',
+    fn: 'wait crw',
+  } as RuleDef,
+  'lab.wait.crw-timeout': {
+    layer: 'lab',
+    text: 'no channel report word within {timeoutUs} µs',
+    file: 'product.md §5',
+    fn: 'wait crw',
+  } as RuleDef,
   'lab.guest.stopped': {
     layer: 'lab',
     text: 'guest is stopped; the step does not run',

@@ -49,6 +49,10 @@ export const stepSchema = z.union([
     timeoutUs: z.number().int().min(1).max(1_000_000_000).optional(),
   }),
   z.strictObject({
+    wait: z.literal('crw'),
+    timeoutUs: z.number().int().min(1).max(1_000_000_000).optional(),
+  }),
+  z.strictObject({
     write: z.strictObject({
       addr: regValue,
       bytes: z

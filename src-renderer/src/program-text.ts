@@ -7,6 +7,7 @@
 //   set r0=0x03000504 r1=0                  → {"set": {"r0": "0x03000504", "r1": 0}}
 //   psw problem | cc 2 | sleep 100 | write 0x2000 00ff
 //   wait irq isc=6 timeout=100000           → {"wait": "irq", "isc": 6, "timeoutUs": 100000}
+//   wait crw timeout=100000                 → {"wait": "crw", "timeoutUs": 100000}
 //   poll pqap tapq 05.0004 until I==1 every=20000 max=100
 //
 // Times are microseconds; `ms` and `s` suffixes are accepted. `#` starts a comment.
@@ -37,6 +38,7 @@ export const PROGRAM_TEXT_HELP = [
   'set r0=0x03000504 r1=0                  load registers (hex or decimal)',
   'psw problem|supervisor      cc 0..3      sleep 100      write 0x2000 00ff',
   'wait irq [isc=N] [timeout=100000]',
+  'wait crw [timeout=100000]',
   'poll <pqap …|insn …> until I==1 [every=20000] [max=100]    (I R E F rc cc, == or !=)',
   'times in µs (100, 20ms, 1s) · # comment',
 ].join('\n')
@@ -186,6 +188,12 @@ function parseWords(words: readonly string[]): Step {
       return { sleepUs: time('sleep', rest[0]!, 0, 1_000_000_000) }
     }
     case 'wait': {
+      if (rest[0]?.toLowerCase() === 'crw') {
+        const opts = options(rest.slice(1), ['timeout'], 'wait crw')
+        const step: Extract<Step, { wait: 'crw' }> = { wait: 'crw' }
+        if (opts.has('timeout')) step.timeoutUs = time('timeout', opts.get('timeout')!, 1, 1_000_000_000)
+        return step
+      }
       const args = rest[0]?.toLowerCase() === 'irq' ? rest.slice(1) : rest
       const opts = options(args, ['isc', 'timeout'], 'wait')
       const step: Extract<Step, { wait: 'irq' }> = { wait: 'irq' }
@@ -274,8 +282,8 @@ export function formatStep(step: Step): string {
   if ('sleepUs' in step) return `sleep ${step.sleepUs}`
   if ('wait' in step)
     return [
-      'wait irq',
-      step.isc !== undefined ? `isc=${step.isc}` : '',
+      `wait ${step.wait}`,
+      'isc' in step && step.isc !== undefined ? `isc=${step.isc}` : '',
       step.timeoutUs !== undefined ? `timeout=${step.timeoutUs}` : '',
     ]
       .filter(Boolean)

@@ -21,6 +21,7 @@ describe('program text → steps', () => {
       'aqic 05.0004 ir=1 isc=6 nib=0x2000',
       'nqap 05.0004 psmid=1 len=512',
       'wait irq isc=6 timeout=100000',
+      'wait crw timeout=500',
       'sleep 100',
       'psw problem',
       'cc 2',
@@ -36,6 +37,7 @@ describe('program text → steps', () => {
       { aqic: '05.0004', ir: true, isc: 6, nib: '0x2000' },
       { text: 'nqap 05.0004 psmid=1 len=512' },
       { wait: 'irq', isc: 6, timeoutUs: 100000 },
+      { wait: 'crw', timeoutUs: 500 },
       { sleepUs: 100 },
       { psw: 'problem' },
       { cc: 2 },
@@ -113,6 +115,10 @@ describe('program text → steps', () => {
     expect(byLine.get(17)).toMatch(/isc= given twice/)
   })
 
+  it('a wait for a channel report word takes no ISC', () => {
+    expect(errorsOf('wait crw isc=6')).toEqual([{ line: 1, message: expect.stringMatching(/unknown option 'isc'/) }])
+  })
+
   it('reports instruction-text errors with the engine parser’s field and reason', () => {
     expect(errorsOf('nqap 05.0004 fc=3')).toEqual([
       { line: 1, message: expect.stringMatching(/^fc: not an operand of NQAP/) },
@@ -134,6 +140,7 @@ describe('steps → program text', () => {
       'poll pqap tapq 05.0004 until rc==0 every=20000 max=3',
     )
     expect(formatStep({ wait: 'irq' })).toBe('wait irq')
+    expect(formatStep({ wait: 'crw', timeoutUs: 500 })).toBe('wait crw timeout=500')
     expect(formatStep({ set: { r0: 5, r1: '0xff' } })).toBe('set r0=5 r1=0xff')
     expect(formatStep({ insn: 'DQAP', r2: 6 })).toBe('insn dqap r2=6')
     expect(formatStep({ sleepUs: 100 })).toBe('sleep 100')

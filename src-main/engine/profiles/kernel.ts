@@ -52,6 +52,7 @@ const NO_HOOK_VFIO_AP: VfioApSwitches = {
   dynamicMatrix: false,
   irqDisableAfterReset: false,
   removeRequest: 'none',
+  configChangeSignal: false,
   driverLock: 'matrix_dev->lock',
   pinApi: 'pfn',
 }
@@ -380,11 +381,12 @@ export const LINUX_LATEST = profile(
       'Kingxukai/linux @ 9b44fff655e2c6f4cc53cb499dd2c038e99cb013 arch/s390/kvm/priv.c, drivers/s390/crypto/vfio_ap_ops.c',
       '"KVM: s390/vfio-ap: Use kvm_is_gpa_in_memslot()" (2025; merge status not confirmed)',
       'vfio_ap_mdev_request clears the guest masks and signals the configuration change (ap_config series, 2025)',
+      'signal_guest_ap_cfg_changed: the configuration-change eventfd (VFIO_AP_CFG_CHG_IRQ_INDEX) on every guest APCB update (same series)',
     ],
   },
   LINUX_6_8,
   {},
-  { removeRequest: 'relay+clear-masks' },
+  { removeRequest: 'relay+clear-masks', configChangeSignal: true },
 )
 
 export const KERNEL_PROFILES: readonly KernelProfile[] = Object.freeze([

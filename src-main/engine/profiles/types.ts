@@ -46,6 +46,11 @@ export interface VfioApSwitches {
    * CRYCB masks at once.
    */
   removeRequest: 'none' | 'relay' | 'relay+clear-masks'
+  /**
+   * vfio_ap signals a change of the guest's AP configuration to user space (the eventfd at
+   * VFIO_AP_CFG_CHG_IRQ_INDEX); QEMU ≥ 10.1 turns it into a channel report word for the guest.
+   */
+  configChangeSignal: boolean
   driverLock: 'matrix_dev->lock' | 'matrix_dev->mdevs_lock'
   pinApi: 'pfn' | 'iova'
 }
