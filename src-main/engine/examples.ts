@@ -156,6 +156,49 @@ export const EXAMPLE_SESSIONS: readonly SessionInput[] = [
       { name: 'old-qemu', qemu: 'qemu-4.0', vcpus: [{ program: [{ aqic: '05.0004', ir: true }] }] },
     ],
   },
+  {
+    format: 'aplab/session@1',
+    name: 'remove-mdev-request',
+    description:
+      "The host removes both mdevs at 100 µs (newest kernel). QEMU 10.1 answers vfio_ap's request: its guest gets a channel report word and loses its queue at once. QEMU 4.1 has no request handler: the removal blocks, the newest kernel empties the guest's masks meanwhile, and the mdev goes when that guest stops at 400 µs.",
+    host: { kernel: 'linux-latest', adapters: [{ id: 5, domains: [4, 5] }] },
+    mdevs: [
+      { uuid: 'mdev-old', adapters: [5], domains: [4] },
+      { uuid: 'mdev-new', adapters: [5], domains: [5] },
+    ],
+    guests: [
+      {
+        name: 'qemu-4.1-guest',
+        qemu: 'qemu-4.1',
+        mdev: 'mdev-old',
+        vcpus: [
+          {
+            program: [{ text: 'pqap tapq 05.0004' }, { wait: 'crw', timeoutUs: 200 }, { text: 'pqap tapq 05.0004' }],
+          },
+        ],
+      },
+      {
+        name: 'qemu-10.1-guest',
+        qemu: 'qemu-10.1',
+        mdev: 'mdev-new',
+        vcpus: [
+          {
+            program: [
+              { text: 'pqap tapq 05.0005' },
+              { wait: 'crw', timeoutUs: 200 },
+              { text: 'pqap tapq 05.0005' },
+              { text: 'pqap qci' },
+            ],
+          },
+        ],
+      },
+    ],
+    events: [
+      { atUs: 100, do: 'remove_mdev', mdev: 'mdev-old' },
+      { atUs: 100, do: 'remove_mdev', mdev: 'mdev-new' },
+      { atUs: 400, do: 'stop_guest', guest: 'qemu-4.1-guest' },
+    ],
+  },
 ]
 
 export function exampleSession(name: string): SessionInput | undefined {

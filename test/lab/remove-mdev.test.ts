@@ -2,6 +2,7 @@
 // with or without the request handler: what the write returns, what the guest's next TAPQ sees,
 // and when the mdev is gone.
 import { describe, expect, it } from 'vitest'
+import { exampleSession } from '../../src-main/engine/examples'
 import { runSession, type RunResults } from '../../src-main/engine/lab'
 import { KERNEL_PROFILES } from '../../src-main/engine/profiles'
 import { parseSession, type SessionInput } from '../../src-main/engine/session'
@@ -99,6 +100,21 @@ describe('remove_mdev while the guest runs', () => {
       [true, null],
     ])
     expect(r.events[1]!.reason).toBe('mdev m0 removed; its queues were reset')
+  })
+
+  it('builtin:remove-mdev-request shows both paths side by side', () => {
+    const r = runSession(parseSession(exampleSession('remove-mdev-request')!), { trace: false })
+    expect(r.events.map((e) => [e.do, e.applied, e.errno])).toEqual([
+      ['remove_mdev', false, null],
+      ['remove_mdev', true, null],
+      ['stop_guest', true, null],
+    ])
+    const rules = r.guests.map((g) => g.vcpus[0]!.steps.map((s) => s.rule))
+    expect(rules).toEqual([
+      ['fw.tapq', 'lab.wait.crw-timeout', 'fw.queue-not-configured'],
+      ['fw.tapq', 'lab.wait.crw', 'fw.queue-not-configured', 'fw.qci'],
+    ])
+    expect(r.hostLog.at(-1)!.text).toMatch(/^mdev mdev-old removed/)
   })
 
   it('names an unknown mdev by its field', () => {

@@ -24,8 +24,10 @@ export function formatRun(r: RunResults): string {
   const lines = [
     `session '${r.session}' on ${r.kernel}, seed ${r.seed}: ${r.counts.instructions} instructions, ${r.counts.interrupts} interrupts, ended at ${r.endUs} µs`,
   ]
-  for (const e of r.events)
-    lines.push(`  event at ${e.atUs} µs: ${e.do} — ${e.applied ? 'applied' : `refused ${e.errno}`}: ${e.reason}`)
+  for (const e of r.events) {
+    const outcome = e.applied ? 'applied' : e.errno === null ? 'not applied' : `refused ${e.errno}`
+    lines.push(`  event at ${e.atUs} µs: ${e.do} — ${outcome}: ${e.reason}`)
+  }
   for (const g of r.guests) {
     lines.push(`guest ${g.name} (${g.qemu})${g.started ? '' : ` did not start: ${g.startError}`}`)
     for (const w of g.warnings) lines.push(`  ${w}`)
