@@ -19,7 +19,7 @@ import {
 import { releaseSaved } from './vfio-ap'
 import type { ApQueue, Host, HostLogEntry, Vm } from './model'
 import type { Insn } from './outcome'
-import { hex64, hi, lo, parse64, setGpr, type Vcpu } from './regs'
+import { hi, lo, parse64, setGpr, type Vcpu } from './regs'
 import { buildStepResult, operandRegisters, PQAP_OUT, snapshotRegs, type StepResult } from './results'
 import { ruleKey, type Layer, type RuleId } from './rules'
 import { RunQueue, seededRandom } from './scheduler'
@@ -272,7 +272,9 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
   const outcomes: StepResult[] = []
   const announced = interner ? new Uint8Array(MAX_REMEMBERED) : null
   const needSteps = keep || opts.onStep !== undefined
+  /** The operand registers before the instruction, in the GPRs' layout (halves 2r, 2r+1). */
   const regsIn = new Uint32Array(32)
+  const regsInCopy = { gprs: regsIn }
   // Where and which outcome the step about to be emitted is (set by whoever produced it).
   let placeId = 0
   let placeIndex = 0
@@ -551,9 +553,9 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     pending?.clear()
     const ctx = contextFor(host, r.vm, r.vcpu, pending ? pendingMarker : null, pending)
     const ops = operandRegisters(insn)
-    for (let i = 0; i < ops.length; i++) {
-      regsIn[2 * i] = hi(cpu, ops[i]!)
-      regsIn[2 * i + 1] = lo(cpu, ops[i]!)
+    for (const reg of ops) {
+      regsIn[2 * reg] = hi(cpu, reg)
+      regsIn[2 * reg + 1] = lo(cpu, reg)
     }
     const r0lo = lo(cpu, 0)
     const atUs = host.nowUs
@@ -575,14 +577,12 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     } else fresh = k.intern()
     const seen = known(fresh, r.pc, atUs)
     if (seen) return seen
-    const regsText: Record<string, string> = {}
-    for (let i = 0; i < ops.length; i++) regsText[`r${ops[i]!}`] = hex64(regsIn[2 * i]!, regsIn[2 * i + 1]!)
     return remember(
       buildStepResult({
         index: r.pc,
         insn,
         r0loIn: r0lo,
-        regsIn: regsText,
+        regsIn: snapshotRegs(regsInCopy, ops),
         outcome,
         vcpu: cpu,
         atUs,
@@ -598,7 +598,10 @@ export function runOnLab(lab: LabMachine, session: Session, opts: RunOptions = {
     k.begin()
     k.word(INSN_KEY[insn.name])
     k.word(insn.r1 * 16 + insn.r2)
-    for (let i = 0; i < ops.length * 2; i++) k.word(regsIn[i]!)
+    for (const reg of ops) {
+      k.word(regsIn[2 * reg]!)
+      k.word(regsIn[2 * reg + 1]!)
+    }
     const out = insn.name === 'PQAP' ? PQAP_OUT : ops
     for (let i = 0; i < out.length; i++) {
       k.word(hi(cpu, out[i]!))

@@ -143,11 +143,16 @@ export function resetAndFree(scope: TraceScope | null, host: Host, _mdev: Mdev, 
   if (scope) note(scope, 'lab.reset.irq-freed', { apqn: formatApqn(apqn) })
 }
 
+/** Resets every queue the mdev has assigned, freeing its interrupt resources (vfio_ap_mdev_reset_queues). */
+function resetQueuesOf(scope: TraceScope | null, host: Host, mdev: Mdev): void {
+  for (const apqn of host.queues.keys()) if (mdevAssigns(mdev, apqn)) resetAndFree(scope, host, mdev, apqn)
+}
+
 /** The guest stops: vfio_ap clears the hook and the CRYCB masks and resets every queue of the mdev. */
 export function detachGuest(scope: TraceScope | null, host: Host, mdev: Mdev): void {
   const vm = mdev.vm
   if (!vm) return
-  for (const apqn of host.queues.keys()) if (mdevAssigns(mdev, apqn)) resetAndFree(scope, host, mdev, apqn)
+  resetQueuesOf(scope, host, mdev)
   vm.hook = host.kernel.vfioAp.hookRegistration === 'module-load' && host.vfioAp ? { mdev: null } : null
   setCrycbMasks(vm, { apm: new Uint8Array(32), aqm: new Uint8Array(32), adm: new Uint8Array(32) })
   mdev.vm = null
@@ -164,7 +169,7 @@ export function detachGuest(scope: TraceScope | null, host: Host, mdev: Mdev): v
 export function removeMdev(scope: TraceScope | null, host: Host, mdev: Mdev): MatrixChange {
   const vm = mdev.vm
   if (!vm) {
-    for (const apqn of host.queues.keys()) if (mdevAssigns(mdev, apqn)) resetAndFree(scope, host, mdev, apqn)
+    resetQueuesOf(scope, host, mdev)
     host.mdevs.delete(mdev.uuid)
     return { ok: true, errno: null, reason: `mdev ${mdev.uuid} removed; its queues were reset` }
   }

@@ -39,8 +39,8 @@ export function hex64(high: number, low: number): string {
   return '0x' + hex8(high) + hex8(low)
 }
 
-export function gprHex(v: Vcpu, r: number): string {
-  return hex64(hi(v, r), lo(v, r))
+export function gprHex(v: Pick<Vcpu, 'gprs'>, r: number): string {
+  return hex64(v.gprs[2 * r]!, v.gprs[2 * r + 1]!)
 }
 
 export type RegisterValue = string | number

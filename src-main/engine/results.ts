@@ -63,7 +63,8 @@ export function operandRegisters(insn: Insn): readonly number[] {
   return regs
 }
 
-export function snapshotRegs(vcpu: Vcpu, regs: readonly number[]): Record<string, string> {
+/** The registers' values as results@1 text; `vcpu` may be a copy of the GPRs taken earlier. */
+export function snapshotRegs(vcpu: Pick<Vcpu, 'gprs'>, regs: readonly number[]): Record<string, string> {
   const out: Record<string, string> = {}
   for (const r of regs) out[`r${r}`] = gprHex(vcpu, r)
   return out

@@ -390,7 +390,7 @@ export interface RuleKey {
 const RULE_KEYS = new Map<RuleId, RuleKey>(
   (Object.keys(RULES) as RuleId[]).map((id, index) => [
     id,
-    { index, argNames: RULES[id].text.split(/\{(\w+)\}/).filter((_, i) => i % 2 === 1) },
+    { index, argNames: templateOf(id).filter((_, i) => i % 2 === 1) },
   ]),
 )
 

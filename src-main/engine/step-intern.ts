@@ -54,12 +54,10 @@ export class OutcomeInterner {
   intern(): boolean {
     const h = this.hash()
     const bucket = this.buckets.get(h)
-    if (bucket !== undefined) {
-      if (typeof bucket === 'number') {
-        if (this.matches(bucket)) return this.found(bucket)
-      } else {
-        for (const id of bucket) if (this.matches(id)) return this.found(id)
-      }
+    const id = this.find(bucket, null)
+    if (id >= 0) {
+      this.id = id
+      return false
     }
     this.add(h, bucket)
     return true
@@ -74,23 +72,32 @@ export class OutcomeInterner {
   internLoose(same: (extra: unknown) => boolean, extra: () => unknown): 'found' | 'new' | 'crowded' {
     const h = this.hash()
     const bucket = this.buckets.get(h)
-    let variants = 0
-    if (bucket !== undefined) {
-      const n = typeof bucket === 'number' ? 1 : bucket.length
-      for (let i = 0; i < n; i++) {
-        const id = typeof bucket === 'number' ? bucket : bucket[i]!
-        if (!this.matches(id)) continue
-        if (same(this.extras[id])) {
-          this.id = id
-          return 'found'
-        }
-        variants++
-      }
+    const id = this.find(bucket, same)
+    if (id >= 0) {
+      this.id = id
+      return 'found'
     }
-    if (variants >= MAX_VARIANTS) return 'crowded'
+    if (this.variants >= MAX_VARIANTS) return 'crowded'
     this.add(h, bucket)
     if (this.id < MAX_REMEMBERED) this.extras[this.id] = extra()
     return 'new'
+  }
+
+  /** Variants the last `find` passed over: remembered keys equal to this one whose extra values differ. */
+  private variants = 0
+
+  /** The remembered key in `bucket` equal to the one being built (and accepted by `same`), or -1. */
+  private find(bucket: number | number[] | undefined, same: ((extra: unknown) => boolean) | null): number {
+    this.variants = 0
+    if (bucket === undefined) return -1
+    const n = typeof bucket === 'number' ? 1 : bucket.length
+    for (let i = 0; i < n; i++) {
+      const id = typeof bucket === 'number' ? bucket : bucket[i]!
+      if (!this.matches(id)) continue
+      if (same === null || same(this.extras[id])) return id
+      this.variants++
+    }
+    return -1
   }
 
   private hash(): number {
@@ -117,11 +124,6 @@ export class OutcomeInterner {
     else if (typeof bucket === 'number') this.buckets.set(h, [bucket, id])
     else bucket.push(id)
     this.id = id
-  }
-
-  private found(id: number): false {
-    this.id = id
-    return false
   }
 
   private matches(id: number): boolean {

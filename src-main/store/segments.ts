@@ -22,25 +22,30 @@ interface SegmentRow {
   rows: number
 }
 
+/** The WHERE clause (and its parameters) of one guest's, or one of its vCPUs', segments. */
+function segmentFilter(runId: number, guest: number, vcpu: number | undefined): { where: string; params: number[] } {
+  return vcpu === undefined
+    ? { where: 'run_id = ? AND guest = ?', params: [runId, guest] }
+    : { where: 'run_id = ? AND guest = ? AND vcpu = ?', params: [runId, guest, vcpu] }
+}
+
 function segmentsOf(db: Db, runId: number, q: GuestScan): SegmentRow[] {
-  const byVcpu = q.vcpu === undefined ? '' : ' AND vcpu = ?'
-  const params = q.vcpu === undefined ? [runId, q.guest] : [runId, q.guest, q.vcpu]
+  const f = segmentFilter(runId, q.guest, q.vcpu)
   return db
     .prepare(
       `SELECT vcpu, first_seq AS first, last_seq AS last, rows FROM step_segments
-       WHERE run_id = ? AND guest = ?${byVcpu} ORDER BY vcpu, first_seq`,
+       WHERE ${f.where} ORDER BY vcpu, first_seq`,
     )
-    .all(...params) as SegmentRow[]
+    .all(...f.params) as SegmentRow[]
 }
 
 /** How many steps the guest (or one of its vCPUs) has in the run. */
 export function guestStepCount(db: Db, runId: number, guest: number, vcpu?: number): number {
-  const byVcpu = vcpu === undefined ? '' : ' AND vcpu = ?'
-  const params = vcpu === undefined ? [runId, guest] : [runId, guest, vcpu]
+  const f = segmentFilter(runId, guest, vcpu)
   return db
-    .prepare(`SELECT coalesce(sum(rows), 0) FROM step_segments WHERE run_id = ? AND guest = ?${byVcpu}`)
+    .prepare(`SELECT coalesce(sum(rows), 0) FROM step_segments WHERE ${f.where}`)
     .pluck()
-    .get(...params) as number
+    .get(...f.params) as number
 }
 
 /** The guest's rows of `results` (the given columns, which must include seq) in vCPU, then seq order. */

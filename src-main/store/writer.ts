@@ -62,6 +62,19 @@ function statements(db: Db): Statements {
   return s
 }
 
+/** The first `rows` rows of `params` (`width` parameters each): one `many` statement when they fill it, else `one` per row. */
+function insertRows(
+  many: Statement,
+  one: Statement,
+  params: readonly unknown[],
+  rows: number,
+  width: number,
+  perStatement: number,
+): void {
+  if (rows === perStatement) many.run(params)
+  else for (let i = 0; i < rows * width; i += width) one.run(params.slice(i, i + width))
+}
+
 export interface RunWriterOptions {
   /** Steps per committed transaction (default: no commits of its own, for a caller's transaction). */
   batchRows?: number
@@ -160,9 +173,7 @@ export class RunWriter {
       for (const s of this.segments.values())
         this.stmts.segment.run(this.runId, s.guest, s.vcpu, s.first, s.last, s.rows)
     })
-    this.segments.clear()
-    this.lastKey = -1
-    this.lastSegment = null
+    this.clearSegments()
   }
 
   /** Starts this writer's transaction (if none is open), e.g. to add the run's last updates to it. */
@@ -193,9 +204,7 @@ export class RunWriter {
     this.outcomeRows = 0
     this.traceParams.length = 0
     this.traceRows = 0
-    this.segments.clear()
-    this.lastKey = -1
-    this.lastSegment = null
+    this.clearSegments()
     for (const t of this.textsThisBatch) this.byText.delete(t)
     this.textsThisBatch.length = 0
     this.seq = this.committed
@@ -221,12 +230,8 @@ export class RunWriter {
   }
 
   private flushSteps(): void {
-    this.guard(() => {
-      if (this.stepRows === STEP_ROWS) this.stmts.steps.run(this.stepParams)
-      else
-        for (let i = 0; i < this.stepRows * STEP_PARAMS; i += STEP_PARAMS)
-          this.stmts.step.run(this.stepParams.slice(i, i + STEP_PARAMS))
-    })
+    const { steps, step } = this.stmts
+    this.guard(() => insertRows(steps, step, this.stepParams, this.stepRows, STEP_PARAMS, STEP_ROWS))
     this.stepRows = 0
   }
 
@@ -236,20 +241,22 @@ export class RunWriter {
   }
 
   private flushOutcomeRows(): void {
-    if (this.outcomeRows === OUTCOME_ROWS) this.stmts.outcomes.run(this.outcomeParams)
-    else
-      for (let i = 0; i < this.outcomeParams.length; i += OUTCOME_PARAMS)
-        this.stmts.outcome.run(this.outcomeParams.slice(i, i + OUTCOME_PARAMS))
+    const { outcomes, outcome } = this.stmts
+    insertRows(outcomes, outcome, this.outcomeParams, this.outcomeRows, OUTCOME_PARAMS, OUTCOME_ROWS)
     this.outcomeParams.length = 0
     this.outcomeRows = 0
   }
 
   private flushTraceRows(): void {
-    if (this.traceRows === OUTCOME_ROWS) this.stmts.traces.run(this.traceParams)
-    else
-      for (let i = 0; i < this.traceParams.length; i += OUTCOME_TRACE_PARAMS)
-        this.stmts.trace.run(this.traceParams.slice(i, i + OUTCOME_TRACE_PARAMS))
+    const { traces, trace } = this.stmts
+    insertRows(traces, trace, this.traceParams, this.traceRows, OUTCOME_TRACE_PARAMS, OUTCOME_ROWS)
     this.traceParams.length = 0
     this.traceRows = 0
+  }
+
+  private clearSegments(): void {
+    this.segments.clear()
+    this.lastKey = -1
+    this.lastSegment = null
   }
 }
